@@ -1,0 +1,116 @@
+"""One call that makes every lesson start the same way: seeds, quiet logs, versions, mode."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sys
+
+SEED = 42
+QUICK_ENV = "DLCOURSE_QUICK"
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FALSE_WORDS = {"", "0", "false", "no", "off"}
+
+
+def quick_mode() -> bool:
+    """True when ``DLCOURSE_QUICK`` is truthy: small data and few epochs, for the test suite.
+
+    A learner never needs it; full mode is the default and what the README's numbers report.
+    """
+    value = os.environ.get(QUICK_ENV, "").strip().lower()
+    if value in _TRUE_WORDS:
+        return True
+    if value in _FALSE_WORDS:
+        return False
+    raise ValueError(
+        f"{QUICK_ENV}={value!r} is neither on nor off: use 1/true/yes/on or 0/false/no/off."
+    )
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Hide what C++ libraries print straight to file descriptor 2 while TensorFlow loads.
+
+    TensorFlow writes its oneDNN and absl start-up notices before its log level is read, so
+    ``TF_CPP_MIN_LOG_LEVEL`` alone cannot hide them. Python-level errors still surface,
+    because an exception propagates after the descriptor is restored.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # Jupyter's stderr is not a real file
+        fd = 2
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def _import_keras():
+    if "tensorflow" not in sys.modules:
+        with _stderr_silenced():
+            import tensorflow  # noqa: F401
+    import keras
+
+    return keras
+
+
+def _gpu_count() -> int:
+    import tensorflow as tf
+
+    return len(tf.config.list_physical_devices("GPU"))
+
+
+def setup(seed: int = SEED) -> bool:
+    """Seed Python, NumPy and TensorFlow, quiet the logs, print one line; return QUICK.
+
+    ``keras.utils.set_random_seed`` seeds all three generators at once, so a lesson run twice
+    on the same machine gives the same numbers.
+    """
+    quick = quick_mode()
+    keras = _import_keras()
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    keras.utils.set_random_seed(seed)
+    gpus = _gpu_count()
+    device = f"GPU x{gpus}" if gpus else "CPU only"
+    mode = "QUICK (small data, few epochs)" if quick else "full"
+    print(
+        f"Python {platform.python_version()} | TensorFlow {tf.__version__} | "
+        f"Keras {keras.__version__} | {device} | mode: {mode} | seed {seed}"
+    )
+    return quick
+
+
+def report_env() -> str:
+    """Print and return what a bug report needs: versions, platform, devices, course settings."""
+    keras = _import_keras()
+    import matplotlib
+    import numpy
+    import pandas
+    import sklearn
+    import tensorflow as tf
+
+    lines = [
+        f"python      {sys.version.split()[0]} ({platform.python_implementation()})",
+        f"platform    {platform.platform()}",
+        f"tensorflow  {tf.__version__}",
+        f"keras       {keras.__version__} (backend {keras.backend.backend()})",
+        f"numpy       {numpy.__version__}",
+        f"pandas      {pandas.__version__}",
+        f"sklearn     {sklearn.__version__}",
+        f"matplotlib  {matplotlib.__version__}",
+        f"cpus        {os.cpu_count()}",
+        f"gpus        {[d.name for d in tf.config.list_physical_devices('GPU')] or 'none'}",
+        f"quick mode  {quick_mode()}",
+    ]
+    for name in ("DLCOURSE_DATA_DIR", "DLCOURSE_DATA_MIRROR", "CUDA_VISIBLE_DEVICES"):
+        lines.append(f"{name:<11} {os.environ.get(name, '(not set)')}")
+    text = "\n".join(lines)
+    print(text)
+    return text
