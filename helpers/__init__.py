@@ -13,9 +13,10 @@ import os
 # Must be set before TensorFlow is first imported anywhere.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from helpers.environment import SEED, quick_mode, report_env, setup  # noqa: E402
+from helpers.environment import SEED, quick_mode, report_env, seed, setup  # noqa: E402
+from helpers.results import record  # noqa: E402
 
-__all__ = ["SEED", "quick_mode", "report_env", "setup"]
+__all__ = ["SEED", "quick_mode", "record", "report_env", "seed", "setup"]
 
 
 def __getattr__(name: str):

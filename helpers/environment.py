@@ -9,6 +9,7 @@ import sys
 
 SEED = 42
 QUICK_ENV = "DLCOURSE_QUICK"
+SEED_ENV = "DLCOURSE_SEED"
 _TRUE_WORDS = {"1", "true", "yes", "on"}
 _FALSE_WORDS = {"", "0", "false", "no", "off"}
 
@@ -65,24 +66,36 @@ def _gpu_count() -> int:
     return len(tf.config.list_physical_devices("GPU"))
 
 
-def setup(seed: int = SEED) -> bool:
+def seed() -> int:
+    """The seed of this run: ``DLCOURSE_SEED`` if set (to repeat a lesson over seeds), else 42."""
+    value = os.environ.get(SEED_ENV, "").strip()
+    if not value:
+        return SEED
+    if not value.isdigit():
+        raise ValueError(f"{SEED_ENV}={value!r} is not a whole number: set it to e.g. 0, 1 or 2.")
+    return int(value)
+
+
+def setup() -> bool:
     """Seed Python, NumPy and TensorFlow, quiet the logs, print one line; return QUICK.
 
     ``keras.utils.set_random_seed`` seeds all three generators at once, so a lesson run twice
-    on the same machine gives the same numbers.
+    on the same machine gives the same numbers. Lessons that need a seed of their own (a
+    data split, a cross-validation) take it from ``helpers.seed()``.
     """
     quick = quick_mode()
+    seed_value = seed()
     keras = _import_keras()
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed_value)
     gpus = _gpu_count()
     device = f"GPU x{gpus}" if gpus else "CPU only"
     mode = "QUICK (small data, few epochs)" if quick else "full"
     print(
         f"Python {platform.python_version()} | TensorFlow {tf.__version__} | "
-        f"Keras {keras.__version__} | {device} | mode: {mode} | seed {seed}"
+        f"Keras {keras.__version__} | {device} | mode: {mode} | seed {seed_value}"
     )
     return quick
 

@@ -1,0 +1,30 @@
+"""Record a lesson's headline numbers so the README's results table comes from real runs.
+
+A notebook ends with e.g. ``helpers.record("08", accuracy=acc, roc_auc=auc)``: it prints the
+numbers and, when ``DLCOURSE_RESULTS`` names a file, appends them there as one JSON line
+with the seed and mode, for ``python -m helpers.measure`` to summarise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from helpers.environment import quick_mode, seed
+
+RESULTS_ENV = "DLCOURSE_RESULTS"
+
+
+def record(lesson: str, **metrics: float) -> dict:
+    """Print a lesson's metrics and append them to ``$DLCOURSE_RESULTS`` if it is set."""
+    if not metrics:
+        raise ValueError("record() needs at least one metric, e.g. record('06', accuracy=0.98).")
+    row = {"lesson": lesson, "seed": seed(), "quick": quick_mode()}
+    row.update({name: float(value) for name, value in metrics.items()})
+    print("Result:", ", ".join(f"{name} = {float(value):.4f}" for name, value in metrics.items()))
+    target = os.environ.get(RESULTS_ENV)
+    if target:
+        with Path(target).open("a", encoding="utf-8") as file:
+            file.write(json.dumps(row) + "\n")
+    return row
