@@ -1,0 +1,70 @@
+"""Exercise feedback: right answers pass, wrong ones get the hint, the answer is never shown."""
+
+import numpy as np
+
+from helpers import checks
+
+HINT = "look at the sign"
+
+
+def test_value_right_and_wrong(capsys):
+    assert checks.check_value(0.4256, 0.42555748, hint=HINT) is True
+    assert checks.RIGHT in capsys.readouterr().out
+    assert checks.check_value(0.5, 0.42555748, hint=HINT) is False
+    out = capsys.readouterr().out
+    assert checks.WRONG in out and HINT in out and "0.4255" not in out
+
+
+def test_unanswered_is_not_an_error(capsys):
+    assert checks.check_value(..., 1.0, hint=HINT) is False
+    assert checks.check_function(..., np.tanh, [(1.0,)], hint=HINT) is False
+    assert checks.check_choice(None, "a", hint=HINT) is False
+    assert capsys.readouterr().out.count("Not answered yet") == 3
+
+
+def test_value_shape_and_type_problems_are_named(capsys):
+    assert not checks.check_value([1.0, 2.0], [1.0, 2.0, 3.0], hint=HINT)
+    assert "shape (2,)" in capsys.readouterr().out
+    assert not checks.check_value("abc", 1.0, hint=HINT)
+    assert "got str" in capsys.readouterr().out
+    assert not checks.check_value(np.nan, 1.0, hint=HINT)
+    assert "nan" in capsys.readouterr().out
+
+
+def test_choice_ignores_case_and_order():
+    assert checks.check_choice(" B ", "b", hint=HINT)
+    assert checks.check_choice(["ReLU", "tanh"], {"tanh", "relu"}, hint=HINT)
+    assert not checks.check_choice("a", "b", hint=HINT)
+
+
+def test_function_compared_on_every_input(capsys):
+    inputs = [(np.array([0.0, 1.0]),), (np.array([-3.0, 30.0]),)]
+    assert checks.check_function(np.tanh, np.tanh, inputs, hint=HINT)
+
+    def wrong_for_large(x):
+        return np.where(np.abs(x) > 10, 0.0, np.tanh(x))
+
+    assert not checks.check_function(wrong_for_large, np.tanh, inputs, hint=HINT)
+    assert "Test input 2" in capsys.readouterr().out
+
+
+def test_function_that_raises_is_reported(capsys):
+    def broken(x):
+        raise ZeroDivisionError("oops")
+
+    assert not checks.check_function(broken, np.tanh, [(1.0,)], hint=HINT)
+    assert "ZeroDivisionError: oops" in capsys.readouterr().out
+
+
+def test_function_not_implemented_counts_as_unanswered(capsys):
+    def todo(x):
+        raise NotImplementedError
+
+    assert not checks.check_function(todo, np.tanh, [(1.0,)], hint=HINT)
+    assert "Not answered yet" in capsys.readouterr().out
+
+
+def test_true(capsys):
+    assert checks.check_true(3 < 4, hint=HINT)
+    assert not checks.check_true(False, hint=HINT)
+    assert HINT in capsys.readouterr().out

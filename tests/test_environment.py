@@ -1,0 +1,93 @@
+"""helpers.setup, quick_mode, seed, report_env and record."""
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+import helpers
+from helpers import environment
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", " on "])
+def test_quick_mode_on(monkeypatch, value):
+    monkeypatch.setenv("DLCOURSE_QUICK", value)
+    assert helpers.quick_mode() is True
+
+
+@pytest.mark.parametrize("value", ["", "0", "false", "No", "off"])
+def test_quick_mode_off(monkeypatch, value):
+    monkeypatch.setenv("DLCOURSE_QUICK", value)
+    assert helpers.quick_mode() is False
+
+
+def test_quick_mode_off_when_unset(monkeypatch):
+    monkeypatch.delenv("DLCOURSE_QUICK", raising=False)
+    assert helpers.quick_mode() is False
+
+
+def test_quick_mode_rejects_unclear_value(monkeypatch):
+    monkeypatch.setenv("DLCOURSE_QUICK", "maybe")
+    with pytest.raises(ValueError, match="DLCOURSE_QUICK"):
+        helpers.quick_mode()
+
+
+def test_seed_default_and_override(monkeypatch):
+    monkeypatch.delenv("DLCOURSE_SEED", raising=False)
+    assert helpers.seed() == environment.SEED
+    monkeypatch.setenv("DLCOURSE_SEED", "7")
+    assert helpers.seed() == 7
+    monkeypatch.setenv("DLCOURSE_SEED", "seven")
+    with pytest.raises(ValueError, match="whole number"):
+        helpers.seed()
+
+
+def test_setup_seeds_every_generator_and_reports(monkeypatch, capsys):
+    import keras
+
+    monkeypatch.setenv("DLCOURSE_QUICK", "1")
+    monkeypatch.setenv("DLCOURSE_SEED", "3")
+    assert helpers.setup() is True
+    first = (random.random(), np.random.rand(), float(keras.random.uniform((1,))[0]))  # noqa: NPY002
+    helpers.setup()
+    second = (random.random(), np.random.rand(), float(keras.random.uniform((1,))[0]))  # noqa: NPY002
+    assert first == second
+    line = capsys.readouterr().out
+    assert "TensorFlow" in line and "Keras" in line and "QUICK" in line and "seed 3" in line
+    assert "CPU" in line or "GPU" in line
+
+
+def test_report_env_names_versions_and_settings(capsys):
+    text = helpers.report_env()
+    for word in ("python", "tensorflow", "keras", "numpy", "gpus", "DLCOURSE_DATA_MIRROR"):
+        assert word in text
+    assert text in capsys.readouterr().out
+
+
+def test_record_prints_and_appends(tmp_path, monkeypatch, capsys):
+    target = tmp_path / "results.jsonl"
+    monkeypatch.setenv("DLCOURSE_RESULTS", str(target))
+    monkeypatch.setenv("DLCOURSE_SEED", "1")
+    helpers.record("08", accuracy=0.8123, roc_auc=np.float32(0.85))
+    helpers.record("09", accuracy=0.5)
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    assert rows[0] == {
+        "lesson": "08",
+        "seed": 1,
+        "quick": rows[0]["quick"],
+        "accuracy": 0.8123,
+        "roc_auc": pytest.approx(0.85),
+    }
+    assert rows[1]["lesson"] == "09"
+    assert "accuracy = 0.8123" in capsys.readouterr().out
+
+
+def test_record_needs_a_metric():
+    with pytest.raises(ValueError, match="at least one metric"):
+        helpers.record("08")
+
+
+def test_unknown_submodule_is_a_clear_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        helpers.nonexistent  # noqa: B018
