@@ -1,0 +1,24 @@
+"""The results-table tool finds lessons by number and summarises seeds correctly."""
+
+import pytest
+
+from helpers import measure
+
+
+def test_find_notebook_by_number():
+    assert measure.find_notebook("00").name == "00_setup.ipynb"
+
+
+def test_unknown_lesson_lists_the_known_ones():
+    with pytest.raises(ValueError, match="00_setup"):
+        measure.find_notebook("99")
+
+
+def test_summarise_mean_and_sd():
+    rows = [
+        {"lesson": "08", "seed": 0, "quick": False, "accuracy": 0.80},
+        {"lesson": "08", "seed": 1, "quick": False, "accuracy": 0.82},
+        {"lesson": "08", "seed": 2, "quick": False, "accuracy": 0.84},
+    ]
+    table = measure.summarise(rows, {"08/full": [100.0, 110.0, 120.0]})
+    assert "| 08 | full | 0,1,2 | accuracy 0.820 ± 0.020 | 110 |" in table
