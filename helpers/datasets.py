@@ -357,8 +357,8 @@ def _locate(dataset: str, remote: RemoteFile) -> tuple[Path | None, list[str]]:
             print(f"  Rejected and deleted, not the expected file: {error}.")
             tried.append(f"{url}: download rejected ({error})")
         except (OSError, ValueError, http.client.HTTPException) as error:  # offline, timeouts...
-            print(f"  Failed: {error or repr(error)}")
-            tried.append(f"{url}: {error or repr(error)}")
+            print(f"  Failed: {str(error) or repr(error)}")
+            tried.append(f"{url}: {str(error) or repr(error)}")
     return None, tried
 
 

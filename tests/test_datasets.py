@@ -1,0 +1,406 @@
+"""helpers.datasets: cache, mirrors, verified downloads, clear errors, and every loader.
+
+No test reaches the network: downloads come from a local HTTP server on 127.0.0.1, and any
+other URL is refused by the ``no_network`` fixture. Every test has its own cache folder.
+"""
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import tarfile
+import threading
+import urllib.error
+import urllib.request
+import warnings
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import datasets as ds
+
+# conftest.py points this at the offline mirror when it exists; read before tests unset it.
+REAL_MIRROR = os.environ.get("DLCOURSE_DATA_MIRROR", "")
+HAS_MIRROR = bool(REAL_MIRROR) and all(
+    (Path(m) / "mnist" / "t10k-images-idx3-ubyte.gz").is_file()
+    for m in REAL_MIRROR.split(os.pathsep)[:1]
+)
+needs_mirror = pytest.mark.skipif(not HAS_MIRROR, reason="offline dataset mirror not available")
+
+PAYLOAD = b"course data " * 1000
+GOOD = ds.RemoteFile("toy.bin", len(PAYLOAD), hashlib.sha256(PAYLOAD).hexdigest(), ())
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """A fresh cache per test, no mirror, no remembered hashes, and no real network."""
+    monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("DLCOURSE_DATA_MIRROR", raising=False)
+    monkeypatch.setattr(ds, "_verified", set())
+    real_urlopen = urllib.request.urlopen
+
+    def local_only(url, *args, **kwargs):
+        if not str(url).startswith("http://127.0.0.1:"):
+            raise urllib.error.URLError("network disabled in tests")
+        return real_urlopen(url, *args, **kwargs)
+
+    monkeypatch.setattr(urllib.request, "urlopen", local_only)
+
+
+@pytest.fixture
+def server():
+    """A local HTTP server; ``routes[path] = (status, body, declared Content-Length)``."""
+    routes: dict[str, tuple[int, bytes, int]] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, body, length = routes.get(self.path, (404, b"", 0))
+            self.send_response(status)
+            self.send_header("Content-Length", str(length))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    httpd.routes = routes
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def toy(monkeypatch, *urls: str) -> ds.RemoteFile:
+    """Register a one-file dataset "toy" with the given URLs."""
+    remote = ds.RemoteFile(GOOD.name, GOOD.size, GOOD.sha256, tuple(urls))
+    monkeypatch.setitem(ds.REGISTRY, "toy", ds.Dataset("toy", "test", "none", "none", (remote,)))
+    return remote
+
+
+def put(folder: Path, data: bytes) -> Path:
+    path = folder / "toy" / GOOD.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def no_download(*args):
+    raise AssertionError("must not download")
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*")) if folder.exists() else []
+
+
+# ----------------------------------------------------------------------------- cache
+def test_cache_dir_follows_env(tmp_path, monkeypatch):
+    assert ds.cache_dir() == tmp_path / "cache"
+    monkeypatch.delenv("DLCOURSE_DATA_DIR")
+    assert "dlcourse" in str(ds.cache_dir())
+
+
+def test_cache_hit_does_not_download(monkeypatch):
+    toy(monkeypatch, "http://127.0.0.1:1/never")
+    cached = put(ds.cache_dir(), PAYLOAD)
+    monkeypatch.setattr(ds, "_download", no_download)
+    assert ds.fetch("toy", "toy.bin") == cached
+
+
+def test_verified_hash_is_remembered_but_size_always_checked(monkeypatch, server, capsys):
+    server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
+    toy(monkeypatch, server.url + "/toy.bin")
+    cached = put(ds.cache_dir(), PAYLOAD)
+    assert ds.fetch("toy", "toy.bin") == cached  # hashed once, marker written
+    assert (cached.parent / "toy.bin.sha256-ok").is_file()
+    monkeypatch.setattr(ds, "_verified", set())
+    monkeypatch.setattr(ds, "_sha256", no_download)  # the marker must make hashing unneeded
+    assert ds.fetch("toy", "toy.bin") == cached
+    with open(cached, "r+b") as f:  # truncate: the marker must not hide it
+        f.truncate(100)
+    monkeypatch.setattr(ds, "_sha256", lambda p: hashlib.sha256(p.read_bytes()).hexdigest())
+    assert ds.fetch("toy", "toy.bin") == cached
+    assert cached.read_bytes() == PAYLOAD
+    assert "corrupt (size 100 bytes" in capsys.readouterr().out
+
+
+def test_corrupt_cached_file_detected_and_replaced(monkeypatch, server, capsys):
+    server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
+    toy(monkeypatch, server.url + "/toy.bin")
+    bad = PAYLOAD[:-1] + b"!"  # same size, different bytes
+    cached = put(ds.cache_dir(), bad)
+    assert ds.fetch("toy", "toy.bin") == cached
+    assert cached.read_bytes() == PAYLOAD
+    assert "is corrupt (sha256" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- mirrors
+def test_mirror_hit_used_in_place(tmp_path, monkeypatch):
+    toy(monkeypatch, "http://127.0.0.1:1/never")
+    mirror = tmp_path / "mirror"
+    path = put(mirror, PAYLOAD)
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(mirror))
+    monkeypatch.setattr(ds, "_download", no_download)
+    assert ds.fetch("toy", "toy.bin") == path
+    assert leftovers(mirror) == ["toy", "toy.bin"]  # nothing written there
+    assert leftovers(ds.cache_dir()) == []  # and nothing copied
+
+
+def test_several_mirrors_searched_in_order(tmp_path, monkeypatch, capsys):
+    toy(monkeypatch, "http://127.0.0.1:1/never")
+    empty, corrupt, good = tmp_path / "empty", tmp_path / "corrupt", tmp_path / "good"
+    empty.mkdir()
+    put(corrupt, PAYLOAD[:-1] + b"!")
+    path = put(good, PAYLOAD)
+    dirs = [tmp_path / "missing", empty, corrupt, good]
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", os.pathsep.join(map(str, dirs)))
+    monkeypatch.setattr(ds, "_download", no_download)
+    assert ds.fetch("toy", "toy.bin") == path
+    assert "Mirror file" in capsys.readouterr().out
+    assert (corrupt / "toy" / "toy.bin").read_bytes() == PAYLOAD[:-1] + b"!"  # untouched
+
+
+def test_corrupt_mirror_file_falls_back_to_download(tmp_path, monkeypatch, server):
+    server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
+    toy(monkeypatch, server.url + "/toy.bin")
+    put(tmp_path / "mirror", PAYLOAD[:10])
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(tmp_path / "mirror"))
+    assert ds.fetch("toy", "toy.bin") == ds.cache_dir() / "toy" / "toy.bin"
+
+
+# ----------------------------------------------------------------------------- downloads
+def test_download_verified_then_cached(monkeypatch, server):
+    server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
+    toy(monkeypatch, server.url + "/toy.bin")
+    path = ds.fetch("toy", "toy.bin")
+    assert path == ds.cache_dir() / "toy" / "toy.bin" and path.read_bytes() == PAYLOAD
+    assert leftovers(path.parent) == ["toy.bin", "toy.bin.sha256-ok"]  # no temp file
+
+
+def test_fallback_url_after_failed_one(monkeypatch, server):
+    server.routes["/good/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
+    toy(monkeypatch, server.url + "/gone/toy.bin", server.url + "/good/toy.bin")
+    assert ds.fetch("toy", "toy.bin").read_bytes() == PAYLOAD
+
+
+@pytest.mark.parametrize(
+    "body, length",
+    [
+        (PAYLOAD[:-1] + b"!", len(PAYLOAD)),  # right size, wrong bytes
+        (PAYLOAD[:500], 500),  # truncated, honest header
+        (PAYLOAD[:500], len(PAYLOAD)),  # connection dropped mid-way
+        (PAYLOAD + b"extra", len(PAYLOAD) + 5),  # too long
+    ],
+    ids=["wrong-bytes", "short", "dropped", "long"],
+)
+def test_bad_download_rejected_not_cached(monkeypatch, server, capsys, body, length):
+    server.routes["/toy.bin"] = (200, body, length)
+    toy(monkeypatch, server.url + "/toy.bin")
+    with pytest.raises(ds.DatasetUnavailable, match="toy.bin"):
+        ds.fetch("toy", "toy.bin")
+    assert leftovers(ds.cache_dir()) in ([], ["toy"])  # no file, no marker, no temp
+
+
+def test_wrong_bytes_reported(monkeypatch, server, capsys):
+    server.routes["/toy.bin"] = (200, PAYLOAD[:-1] + b"!", len(PAYLOAD))
+    toy(monkeypatch, server.url + "/toy.bin")
+    with pytest.raises(ds.DatasetUnavailable, match="download rejected"):
+        ds.fetch("toy", "toy.bin")
+    assert "Rejected and deleted" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- errors
+def test_offline_error_says_what_was_tried_and_what_to_do(tmp_path, monkeypatch):
+    urls = ("http://127.0.0.1:1/a/toy.bin", "http://127.0.0.1:1/b/toy.bin")
+    toy(monkeypatch, *urls)
+    mirror = tmp_path / "mirror"
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(mirror))
+    with pytest.raises(ds.DatasetUnavailable) as info:
+        ds.fetch("toy", "toy.bin")
+    text = str(info.value)
+    assert isinstance(info.value, RuntimeError)
+    for needle in (
+        "'toy'",
+        "toy.bin",
+        str(ds.cache_dir() / "toy" / "toy.bin"),
+        str(mirror / "toy" / "toy.bin"),
+        *urls,
+        "refused",
+        "internet connection",
+        f"put the files in {ds.cache_dir() / 'toy'}",
+        "DLCOURSE_DATA_MIRROR",
+    ):
+        assert needle in text, needle
+
+
+def test_error_names_unset_mirror(monkeypatch):
+    toy(monkeypatch, "http://127.0.0.1:1/toy.bin")
+    with pytest.raises(ds.DatasetUnavailable, match="DLCOURSE_DATA_MIRROR is not set"):
+        ds.fetch("toy", "toy.bin")
+
+
+def test_unknown_names_listed():
+    with pytest.raises(ValueError, match="Known datasets: mnist, cifar10, sonar"):
+        ds.fetch("minst", "x")
+    with pytest.raises(ValueError, match="Its files: sonar.csv"):
+        ds.fetch("sonar", "sonar.txt")
+    with pytest.raises(ValueError, match="Unknown dataset 'nope'"):
+        ds.prefetch(["sonar", "nope"])
+
+
+def test_registry_is_complete():
+    assert set(ds.REGISTRY) == {
+        "mnist",
+        "cifar10",
+        "sonar",
+        "telco_churn",
+        "airline_passengers",
+        "daily_min_temperatures",
+    }
+    for entry in ds.REGISTRY.values():
+        assert entry.licence and entry.citation and entry.files
+        for f in entry.files:
+            assert f.size > 0 and len(f.sha256) == 64 and f.urls
+            assert all(u.startswith("https://") for u in f.urls)
+    assert len(ds.REGISTRY["mnist"].files[0].urls) == 2  # official source + fallback mirror
+
+
+# ----------------------------------------------------------------------------- CIFAR-10
+def fake_cifar_tarball(path: Path, per_batch: int = 20) -> None:
+    """A tarball laid out like cifar-10-python.tar.gz, with images whose pixels encode ids."""
+    with tarfile.open(path, "w:gz") as tar:
+        for k, name in enumerate([f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]):
+            data = np.zeros((per_batch, 3 * 1024), np.uint8)
+            data[:, 0], data[:, 1024], data[:, 2048] = k, 100 + k, 200 + k  # R, G, B of pixel 0
+            labels = [i % 10 for i in range(per_batch)]
+            blob = pickle.dumps({b"data": data, b"labels": labels})
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
+
+
+def test_load_cifar10_reads_tarball(tmp_path, monkeypatch):
+    fake_cifar_tarball(tmp_path / "c.tar.gz")
+    monkeypatch.setattr(ds, "fetch", lambda *args: tmp_path / "c.tar.gz")
+    (x_train, y_train), (x_test, y_test) = ds.load_cifar10(quick=False)
+    assert x_train.shape == (100, 32, 32, 3) and x_test.shape == (20, 32, 32, 3)
+    assert x_train.dtype == y_train.dtype == np.uint8
+    assert tuple(x_train[0, 0, 0]) == (0, 100, 200)  # channels last, R G B
+    assert tuple(x_test[0, 0, 0]) == (5, 105, 205)
+    assert set(y_test) == set(range(10)) and len(ds.CIFAR10_CLASSES) == 10
+
+
+def test_cifar_stand_in_only_in_quick_mode(capsys):
+    with pytest.warns(ds.StandInWarning, match="GENERATED STAND-IN"):
+        (x_train, y_train), (x_test, y_test) = ds.load_cifar10(quick=True)
+    assert "means nothing" in capsys.readouterr().out
+    assert x_train.shape == (5000, 32, 32, 3) and x_test.shape == (1000, 32, 32, 3)
+    assert x_train.dtype == x_test.dtype == y_train.dtype == np.uint8
+    assert set(y_train) == set(range(10))
+    assert issubclass(ds.StandInWarning, UserWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ds.DatasetUnavailable, match="cifar-10-python.tar.gz"):
+            ds.load_cifar10(quick=False)
+
+
+# ----------------------------------------------------------------------------- IDX + MNIST
+def idx_bytes(array: np.ndarray, code: int) -> bytes:
+    header = bytes([0, 0, code, array.ndim]) + np.array(array.shape, ">u4").tobytes()
+    return header + array.tobytes()
+
+
+def test_read_idx(tmp_path):
+    images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    (tmp_path / "i.gz").write_bytes(gzip.compress(idx_bytes(images, 0x08)))
+    np.testing.assert_array_equal(ds.read_idx(tmp_path / "i.gz"), images)
+    ints = np.array([1, -2, 70000], ">i4")
+    (tmp_path / "n.idx").write_bytes(idx_bytes(ints, 0x0C))
+    out = ds.read_idx(tmp_path / "n.idx")
+    np.testing.assert_array_equal(out, [1, -2, 70000])
+    assert out.dtype == np.int32
+    (tmp_path / "bad.idx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        ds.read_idx(tmp_path / "bad.idx")
+    (tmp_path / "short.idx").write_bytes(idx_bytes(images, 0x08)[:-1])
+    with pytest.raises(ValueError, match="do not fill shape"):
+        ds.read_idx(tmp_path / "short.idx")
+
+
+@pytest.fixture
+def real_mirror(monkeypatch):
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", REAL_MIRROR)
+
+
+@needs_mirror
+def test_load_mnist_quick(real_mirror, capsys):
+    (x_train, y_train), (x_test, y_test) = ds.load_mnist(quick=True)
+    assert "official 10,000-image test set" in capsys.readouterr().out
+    assert x_train.shape == (8000, 28, 28) and x_test.shape == (2000, 28, 28)
+    assert x_train.dtype == y_train.dtype == x_test.dtype == y_test.dtype == np.uint8
+    assert set(y_train) == set(y_test) == set(range(10))
+    train_share, test_share = np.bincount(y_train) / 8000, np.bincount(y_test) / 2000
+    assert np.abs(train_share - test_share).max() < 0.002  # stratified
+    again = ds.load_mnist(quick=True)[0][0]
+    np.testing.assert_array_equal(again, x_train)  # same split on every run
+    assert leftovers(ds.cache_dir()) == []  # read from the mirror in place
+
+
+@needs_mirror
+def test_load_mnist_full_needs_train_images(real_mirror):
+    if (Path(REAL_MIRROR) / "mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip("the mirror has the full training set")
+    with pytest.raises(ds.DatasetUnavailable, match="train-images-idx3-ubyte.gz"):
+        ds.load_mnist(quick=False)
+
+
+# ----------------------------------------------------------------------------- tables
+@needs_mirror
+def test_load_sonar(real_mirror):
+    df = ds.load_sonar()
+    assert df.shape == (208, 61)
+    assert list(df.columns[:2]) == ["f00", "f01"] and df.columns[-2] == "f59"
+    assert (df.drop(columns="label").dtypes == "float64").all()
+    assert set(df["label"]) == {"R", "M"}
+
+
+@needs_mirror
+def test_load_telco_churn_raw(real_mirror):
+    df = ds.load_telco_churn()
+    assert df.shape == (7043, 21)
+    assert df["TotalCharges"].dtype.kind not in "if"  # still text, as published
+    assert (df["TotalCharges"].str.strip() == "").sum() == 11
+    assert set(df["Churn"]) == {"Yes", "No"}
+
+
+@needs_mirror
+def test_load_time_series(real_mirror):
+    air = ds.load_airline_passengers()
+    assert list(air.columns) == ["passengers"] and len(air) == 144
+    assert air.index[0] == np.datetime64("1949-01-01") and air.index.freqstr == "MS"
+    temps = ds.load_daily_min_temperatures()
+    assert list(temps.columns) == ["temperature"] and len(temps) == 3650
+    assert temps["temperature"].dtype == "float64" and temps.index.is_monotonic_increasing
+    assert str(temps.index[-1].date()) == "1990-12-31"
+
+
+@needs_mirror
+def test_cli_list_and_prefetch(real_mirror, capsys):
+    assert ds._main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "daily_min_temperatures" in out and "9,912,422" in out
+    assert ds._main(["prefetch", "sonar", "airline_passengers"]) == 0
+    assert "ok  sonar/sonar.csv" in capsys.readouterr().out
+    assert ds._main(["prefetch", "nope"]) == 1
+    assert "Known datasets" in capsys.readouterr().out
+
+
+def test_prefetch_reports_every_failure(monkeypatch):
+    toy(monkeypatch, "http://127.0.0.1:1/toy.bin")
+    with pytest.raises(ds.DatasetUnavailable, match="(?s)'toy'.*'cifar10'"):
+        ds.prefetch(["toy", "cifar10"])
