@@ -1,7 +1,8 @@
 """Automatic feedback for exercises: say whether an answer is right, give a hint if not.
 
 A check never prints the expected answer: the hint says where to look instead. Every
-check returns ``True`` or ``False`` and never raises on a wrong or missing answer, so a
+check prints its verdict and returns a ``Feedback`` that is truthy when the answer is right
+(so a solution cell can ``assert`` it); it never raises on a wrong or missing answer, so a
 notebook with unanswered exercises still runs top to bottom.
 """
 
@@ -17,17 +18,34 @@ WRONG = "❌ Not yet."
 TODO = "✏️  Not answered yet: replace the `...` with your answer, then run this cell again."
 
 
+class Feedback:
+    """The verdict of a check: truthy when right. Jupyter shows nothing more for it, because
+    the check has already printed its message."""
+
+    def __init__(self, ok: bool) -> None:
+        self.ok = ok
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        return f"Feedback(ok={self.ok})"
+
+    def _ipython_display_(self) -> None:
+        """Display nothing: an exercise cell ending in a check would otherwise echo True/False."""
+
+
 def _unanswered(answer: Any) -> bool:
     return answer is None or answer is Ellipsis
 
 
-def _report(ok: bool, hint: str, detail: str = "") -> bool:
+def _report(ok: bool, hint: str, detail: str = "") -> Feedback:
     if ok:
         print(RIGHT)
     else:
         print(f"{WRONG} {detail}".rstrip())
         print(f"   Hint: {hint}")
-    return ok
+    return Feedback(ok)
 
 
 def _close(answer: Any, expected: Any, rtol: float, atol: float) -> tuple[bool, str]:
@@ -46,20 +64,20 @@ def _close(answer: Any, expected: Any, rtol: float, atol: float) -> tuple[bool, 
 
 def check_value(
     answer: Any, expected: Any, *, hint: str, rtol: float = 1e-4, atol: float = 1e-8
-) -> bool:
+) -> Feedback:
     """Check a number or array against the expected one within a tolerance."""
     if _unanswered(answer):
         print(TODO)
-        return False
+        return Feedback(False)
     ok, detail = _close(answer, expected, rtol, atol)
     return _report(ok, hint, detail)
 
 
-def check_choice(answer: Any, expected: Any, *, hint: str) -> bool:
+def check_choice(answer: Any, expected: Any, *, hint: str) -> Feedback:
     """Check a multiple-choice answer (a letter, a word or a set of them), case-insensitively."""
     if _unanswered(answer):
         print(TODO)
-        return False
+        return Feedback(False)
 
     def normal(value: Any) -> Any:
         if isinstance(value, str):
@@ -79,7 +97,7 @@ def check_function(
     hint: str,
     rtol: float = 1e-5,
     atol: float = 1e-7,
-) -> bool:
+) -> Feedback:
     """Call the learner's function and the reference on the same inputs and compare results.
 
     Each item of ``inputs`` is a tuple of positional arguments. The first input on which the
@@ -87,13 +105,13 @@ def check_function(
     """
     if _unanswered(function):
         print(TODO)
-        return False
+        return Feedback(False)
     for number, args in enumerate(inputs, start=1):
         try:
             got = function(*args)
         except NotImplementedError:
             print(TODO)
-            return False
+            return Feedback(False)
         except Exception as error:  # the learner's code may fail in any way: report it
             return _report(
                 False, hint, f"Test input {number} raised {type(error).__name__}: {error}"
@@ -107,6 +125,6 @@ def check_function(
     return _report(True, hint)
 
 
-def check_true(condition: bool, *, hint: str) -> bool:
+def check_true(condition: bool, *, hint: str) -> Feedback:
     """Check a property the learner's result must have (e.g. 'the loss went down')."""
     return _report(bool(condition), hint)

@@ -37,10 +37,8 @@ def _stderr_silenced():
     ``TF_CPP_MIN_LOG_LEVEL`` alone cannot hide them. Python-level errors still surface,
     because an exception propagates after the descriptor is restored.
     """
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # Jupyter's stderr is not a real file
-        fd = 2
+    fd = 2  # the process's own stderr; in Jupyter, the kernel forwards it to the notebook
+    sys.stderr.flush()
     saved = os.dup(fd)
     try:
         with open(os.devnull, "w") as devnull:

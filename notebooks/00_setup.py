@@ -29,7 +29,41 @@
 # %% [markdown]
 # # 00 · Setting up the course
 #
-# placeholder: lesson text follows.
+# **Goals.** After this lesson you can run every notebook of the course, locally or in Colab;
+# you know what the first cell of each lesson does, what QUICK mode is, where the data sets are
+# stored and how to download them all ahead of time, and whether TensorFlow sees a GPU.
+#
+# ## Running the course
+#
+# **On your own machine** (Python 3.10 or newer), from the course folder:
+#
+# ```bash
+# pip install -r requirements.txt     # TensorFlow (CPU build), Keras, ..., and the course's helpers
+# jupyter lab                         # then open notebooks/00_setup.ipynb
+# ```
+#
+# A virtual environment keeps the course apart from your other projects:
+# `python -m venv .venv && source .venv/bin/activate` (Windows: `.venv\Scripts\activate`) first.
+#
+# **In Google Colab:** open a notebook from the course repository (File → Open notebook → GitHub)
+# and run it top to bottom. The first code cell notices it is in Colab, downloads the course next to
+# the notebook and installs its `helpers` package; Colab already has TensorFlow and Keras.
+# For a GPU choose Runtime → Change runtime type → GPU *before* running the first cell.
+#
+# ## The set-up cell
+#
+# Every lesson opens with the same cell, the one below. It
+#
+# 1. makes the course's `helpers` package importable (in Colab it fetches the course first),
+# 2. calls `helpers.setup()`, which seeds Python, NumPy and TensorFlow in one go with
+#    `keras.utils.set_random_seed`, hides TensorFlow's start-up log noise, and prints one line
+#    of versions, device and mode,
+# 3. stores QUICK mode in the variable `QUICK`, which the lessons use to shrink their data.
+#
+# Seeding makes a lesson give the same numbers each time it runs on the same machine. A different
+# machine (or a GPU) may give slightly different numbers, which is why the lessons check facts that
+# must hold (accuracy above a bar, a gradient matching its numerical estimate) rather than exact
+# values.
 
 # %%
 # Set-up (the same cell opens every lesson): make `helpers` importable, also in Colab,
@@ -49,3 +83,134 @@ for root in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 import helpers
 
 QUICK = helpers.setup()
+
+# %% [markdown]
+# ## QUICK mode and full mode
+#
+# **Full mode** is the default and what you should run: full data sets and enough epochs to
+# reach the results the README lists. **QUICK mode** exists for the course's automated tests: with
+# the environment variable `DLCOURSE_QUICK=1` the lessons shrink their data and epochs so each
+# notebook runs in well under a minute on two CPU cores. Numbers from QUICK mode are smaller and
+# noisier; never draw conclusions from them. You never need to set it.
+
+# %%
+print("This notebook runs in", "QUICK" if QUICK else "full", "mode.")
+assert QUICK == helpers.quick_mode()
+
+# %% [markdown]
+# ## What is installed
+#
+# `helpers.report_env()` prints what a bug report needs: paste its output when you ask for help.
+
+# %%
+environment = helpers.report_env()
+
+# %% [markdown]
+# ## Is there a GPU?
+#
+# TensorFlow uses a GPU without any change to the code when it sees one. On a laptop without an
+# NVIDIA GPU the list below is empty and everything runs on the CPU, which is fine for this course:
+# every lesson is sized for two CPU cores. (On Linux, `pip install "tensorflow[and-cuda]"` instead
+# of `tensorflow-cpu` gives the GPU build; Colab's GPU runtime has it already.) Lesson 07 measures
+# what a GPU buys.
+
+# %%
+import tensorflow as tf
+
+gpus = tf.config.list_physical_devices("GPU")
+print("GPUs visible to TensorFlow:", gpus or "none, running on the CPU")
+x = tf.random.normal((256, 256))
+print("A matrix product ran on:", tf.matmul(x, x).device)
+
+# %% [markdown]
+# ## Where the data lives
+#
+# Lessons get their data only through `helpers.datasets`. The first time a data set is needed it
+# is downloaded from its public source, checked against a SHA-256 checksum (a truncated or corrupt
+# file is never used), and kept in a cache folder, so later runs work offline:
+
+# %%
+from helpers import datasets
+
+print("Cache folder:", datasets.cache_dir())
+for name, dataset in datasets.REGISTRY.items():
+    megabytes = sum(f.size for f in dataset.files) / 1e6
+    print(f"  {name:<24} {megabytes:7.1f} MB  {dataset.description}")
+
+# %% [markdown]
+# To work offline later (on a train, say), download everything once, with one command run in the
+# course folder:
+#
+# ```bash
+# python -m helpers.datasets prefetch            # all data sets (about 185 MB)
+# python -m helpers.datasets prefetch mnist      # or only some
+# ```
+#
+# Two environment variables change where data is looked for:
+#
+# | variable | meaning |
+# |---|---|
+# | `DLCOURSE_DATA_DIR` | use this folder as the cache instead of the default one |
+# | `DLCOURSE_DATA_MIRROR` | read-only folders (separated by `:`; `;` on Windows) laid out `<dataset>/<file name>`, e.g. a copy on a USB stick or a shared drive, searched before downloading |
+#
+# If a data set cannot be found anywhere, the error says which files are missing, where it looked,
+# and the addresses to download them from by hand.
+#
+# > **Common mistakes**
+# >
+# > - Running a lesson's cells out of order, or skipping the set-up cell: the seeds are then not
+# >   set and `helpers` may not be importable. *Kernel → Restart and run all* is the cure.
+# > - Installing both `tensorflow` and `tensorflow-cpu` in one environment: they overwrite each
+# >   other's files. Pick one.
+# > - Judging a model from QUICK-mode numbers: they come from a fraction of the data.
+# > - Copying data files into the notebooks folder by hand: the course will not find them there.
+# >   Use `DLCOURSE_DATA_DIR` or `DLCOURSE_DATA_MIRROR`.
+
+# %% [markdown]
+# ## Exercises
+#
+# Each lesson ends with exercises. Replace the `...` with your answer and run the cell: a check
+# tells you whether you are right and gives a hint if not (it never shows the answer). Solutions
+# are at the end of each notebook.
+#
+# **Exercise 1.** How many GPUs does TensorFlow see on this machine? Use
+# `tf.config.list_physical_devices`.
+
+# %%
+from helpers import checks
+
+n_gpus = ...  # your answer
+checks.check_value(n_gpus, len(tf.config.list_physical_devices("GPU")),
+                   hint="list_physical_devices('GPU') returns a list: how long is it?")
+
+# %% [markdown]
+# **Exercise 2.** Which environment variable would you set to keep the downloaded data sets on an
+# external disk? Answer with its name as a string.
+
+# %%
+variable = ...  # your answer
+checks.check_choice(variable, "DLCOURSE_DATA_DIR",
+                    hint="One variable names the cache folder, the other read-only mirrors.")
+
+# %% [markdown]
+# **Exercise 3.** Which Keras function does `helpers.setup()` call to seed Python, NumPy and
+# TensorFlow at once? Answer with its full name, e.g. `"keras.something.name"`.
+
+# %%
+seeding_function = ...  # your answer
+checks.check_choice(seeding_function, "keras.utils.set_random_seed",
+                    hint="Read helpers/environment.py, or the set-up cell's description above.")
+
+# %% [markdown]
+# ## Solutions
+
+# %%
+n_gpus = len(tf.config.list_physical_devices("GPU"))
+assert checks.check_value(n_gpus, len(tf.config.list_physical_devices("GPU")),
+                          hint="list_physical_devices('GPU') returns a list: how long is it?")
+variable = "DLCOURSE_DATA_DIR"
+assert checks.check_choice(variable, "DLCOURSE_DATA_DIR",
+                           hint="One variable names the cache folder, the other read-only mirrors.")
+seeding_function = "keras.utils.set_random_seed"
+assert checks.check_choice(seeding_function, "keras.utils.set_random_seed",
+                           hint="Read helpers/environment.py, or the set-up cell's description.")

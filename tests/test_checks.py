@@ -8,17 +8,17 @@ HINT = "look at the sign"
 
 
 def test_value_right_and_wrong(capsys):
-    assert checks.check_value(0.4256, 0.42555748, hint=HINT) is True
+    assert checks.check_value(0.4256, 0.42555748, hint=HINT)
     assert checks.RIGHT in capsys.readouterr().out
-    assert checks.check_value(0.5, 0.42555748, hint=HINT) is False
+    assert not checks.check_value(0.5, 0.42555748, hint=HINT)
     out = capsys.readouterr().out
     assert checks.WRONG in out and HINT in out and "0.4255" not in out
 
 
 def test_unanswered_is_not_an_error(capsys):
-    assert checks.check_value(..., 1.0, hint=HINT) is False
-    assert checks.check_function(..., np.tanh, [(1.0,)], hint=HINT) is False
-    assert checks.check_choice(None, "a", hint=HINT) is False
+    assert not checks.check_value(..., 1.0, hint=HINT)
+    assert not checks.check_function(..., np.tanh, [(1.0,)], hint=HINT)
+    assert not checks.check_choice(None, "a", hint=HINT)
     assert capsys.readouterr().out.count("Not answered yet") == 3
 
 
@@ -68,3 +68,10 @@ def test_true(capsys):
     assert checks.check_true(3 < 4, hint=HINT)
     assert not checks.check_true(False, hint=HINT)
     assert HINT in capsys.readouterr().out
+
+
+def test_feedback_is_truthy_and_displays_nothing_more():
+    right, wrong = checks.check_true(True, hint=HINT), checks.check_true(False, hint=HINT)
+    assert bool(right) is True and bool(wrong) is False
+    assert repr(right) == "Feedback(ok=True)"
+    assert right._ipython_display_() is None
