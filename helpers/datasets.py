@@ -54,6 +54,8 @@ class StandInWarning(UserWarning):
 
 @dataclass(frozen=True)
 class RemoteFile:
+    """One published file. Size and SHA-256 pin the exact bytes, whichever URL served them."""
+
     name: str
     size: int  # bytes
     sha256: str
@@ -62,6 +64,8 @@ class RemoteFile:
 
 @dataclass(frozen=True)
 class Dataset:
+    """A dataset: its files, and what a user must know to use it fairly (licence, citation)."""
+
     name: str
     description: str
     licence: str
@@ -206,7 +210,7 @@ def cache_dir() -> Path:
         return Path(os.environ[DATA_DIR_ENV].strip()).expanduser()
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("dlcourse"))
+    return Path(user_cache_dir("dlcourse", appauthor=False))
 
 
 def _mirror_dirs() -> list[Path]:
@@ -260,7 +264,9 @@ def _check(path: Path, remote: RemoteFile, in_cache: bool) -> str | None:
         return f"size {stat.st_size} bytes, expected {remote.size}"
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     ok = _marker(path)
-    if key in _verified or (in_cache and ok.is_file() and ok.read_text() == _stamp(path, remote)):
+    if key in _verified or (
+        in_cache and ok.is_file() and ok.read_text(errors="replace") == _stamp(path, remote)
+    ):
         return None
     actual = _sha256(path)
     if actual != remote.sha256:
@@ -321,6 +327,10 @@ def _download(url: str, target: Path, remote: RemoteFile) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
+
+
 def _locate(dataset: str, remote: RemoteFile) -> tuple[Path | None, list[str]]:
     """Cache, then mirrors, then URLs; return a verified path (or None) and what was tried."""
     tried: list[str] = []
@@ -349,7 +359,7 @@ def _locate(dataset: str, remote: RemoteFile) -> tuple[Path | None, list[str]]:
         print(f"Mirror file {path} is corrupt ({problem}): not used.")
         tried.append(f"mirror {path}: corrupt ({problem}), not used")
     for url in remote.urls:
-        print(f"Downloading {dataset}/{remote.name} ({remote.size / 1e6:.1f} MB) from {url}")
+        print(f"Downloading {dataset}/{remote.name} ({_megabytes(remote.size)}) from {url}")
         try:
             _download(url, cached, remote)
             return cached, tried
@@ -416,6 +426,7 @@ def prefetch(names: Iterable[str] | None = None) -> None:
 
 
 # ----------------------------------------------------------------------------- loaders
+Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -454,7 +465,7 @@ def _stratified_subset(y: np.ndarray, size: int) -> np.ndarray:
     return train_test_split(np.arange(len(y)), train_size=size, stratify=y, random_state=0)[0]
 
 
-def load_mnist(quick: bool | None = None):
+def load_mnist(quick: bool | None = None) -> Split:
     """MNIST as ((x_train, y_train), (x_test, y_test)); x uint8 (N, 28, 28), y uint8 (N,).
 
     Full: the official 60k/10k split. QUICK: only the official 10k test files (1.6 MB), split
@@ -477,7 +488,7 @@ def load_mnist(quick: bool | None = None):
     return (x[train], y[train]), (x[test], y[test])
 
 
-def _cifar_stand_in(n_train: int, n_test: int):
+def _cifar_stand_in(n_train: int, n_test: int) -> Split:
     """Learnable noise: each class is a fixed random colour pattern plus strong pixel noise."""
     rng = np.random.default_rng(0)
     templates = rng.uniform(40, 215, size=(10, 4, 4, 3)).repeat(8, axis=1).repeat(8, axis=2)
@@ -491,10 +502,12 @@ def _cifar_stand_in(n_train: int, n_test: int):
     return make(n_train), make(n_test)
 
 
-def load_cifar10(quick: bool | None = None):
+def load_cifar10(quick: bool | None = None) -> Split:
     """CIFAR-10 as ((x_train, y_train), (x_test, y_test)); x uint8 (N, 32, 32, 3), y uint8 (N,).
 
     The pickled batches are read straight from the tarball; nothing is extracted to disk.
+    Unpickling can run code hidden in a file, which is one more reason the tarball is only
+    opened after its SHA-256 matched the official one.
     QUICK: a fixed stratified 5,000 / 1,000 subset; if the file cannot be had at all, a
     generated stand-in of the same shapes, announced loudly (full mode raises instead).
     """
@@ -509,7 +522,9 @@ def load_cifar10(quick: bool | None = None):
             "same shapes and dtypes. Its images are not CIFAR-10 and every number "
             "computed from them means nothing about CIFAR-10."
         )
-        print(f"{'!' * 78}\n{message}\nWhy: {str(error).splitlines()[0]}\n{'!' * 78}")
+        why = str(error).splitlines()[0]
+        hint = "For the real data: python -m helpers.datasets prefetch cifar10 (while online)."
+        print(f"{'!' * 78}\n{message}\nWhy: {why}\n{hint}\n{'!' * 78}")
         warnings.warn(message, StandInWarning, stacklevel=2)
         return _cifar_stand_in(5000, 1000)
     batches = {}
@@ -522,7 +537,7 @@ def load_cifar10(quick: bool | None = None):
                 batches[stem] = (x.transpose(0, 2, 3, 1), np.asarray(batch[b"labels"], np.uint8))
     train = [batches[f"data_batch_{i}"] for i in range(1, 6)]
     x_train, y_train = np.concatenate([b[0] for b in train]), np.concatenate([b[1] for b in train])
-    x_test, y_test = batches["test_batch"]
+    x_test, y_test = np.ascontiguousarray(batches["test_batch"][0]), batches["test_batch"][1]
     if quick:
         tr, te = _stratified_subset(y_train, 5000), _stratified_subset(y_test, 1000)
         x_train, y_train, x_test, y_test = x_train[tr], y_train[tr], x_test[te], y_test[te]
@@ -572,12 +587,13 @@ def _main(argv: list[str] | None = None) -> int:
     get.add_argument("names", nargs="*", metavar="name", help=f"any of: {', '.join(REGISTRY)}")
     args = parser.parse_args(argv)
     if args.command == "list":
-        print(f"cache: {cache_dir()}")
+        print(f"cache: {cache_dir()}   mirrors: {', '.join(map(str, _mirror_dirs())) or '-'}")
         for entry in REGISTRY.values():
             print(f"{entry.name}: {entry.description} [{entry.licence}]")
             for f in entry.files:
-                state = "cached" if (cache_dir() / entry.name / f.name).is_file() else "-"
-                print(f"    {f.name:32} {f.size:>11,} bytes  {state}")
+                places = [cache_dir()] + _mirror_dirs()
+                found = [str(d) for d in places if (d / entry.name / f.name).is_file()]
+                print(f"    {f.name:32} {f.size:>11,} bytes  {', '.join(found) or 'not yet'}")
         return 0
     try:
         prefetch(args.names or None)
