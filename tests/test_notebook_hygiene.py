@@ -104,3 +104,13 @@ def test_ruff_is_clean():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_runs_the_readme_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for command in ("pip install -r requirements.txt", "pytest"):
+        assert command in readme, f"README does not show `{command}`"
+        assert any(line.strip().startswith(command) for line in ci.splitlines()), (
+            f".ci/run does not run `{command}`"
+        )
