@@ -129,6 +129,18 @@ def test_verified_hash_is_remembered_but_size_always_checked(monkeypatch, server
     assert "corrupt (size 100 bytes" in capsys.readouterr().out
 
 
+def test_file_changed_after_its_marker_is_hashed_again(monkeypatch, server, capsys):
+    server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
+    toy(monkeypatch, server.url + "/toy.bin")
+    cached = ds.fetch("toy", "toy.bin")  # downloaded, marker written
+    assert (cached.parent / "toy.bin.sha256-ok").is_file()
+    monkeypatch.setattr(ds, "_verified", set())  # as in a new Python process
+    cached.write_bytes(PAYLOAD[:-1] + b"!")  # same size, new mtime
+    os.utime(cached, ns=(1, 1))
+    assert ds.fetch("toy", "toy.bin").read_bytes() == PAYLOAD
+    assert "is corrupt (sha256" in capsys.readouterr().out
+
+
 def test_corrupt_cached_file_detected_and_replaced(monkeypatch, server, capsys):
     server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
     toy(monkeypatch, server.url + "/toy.bin")
@@ -318,7 +330,9 @@ def idx_bytes(array: np.ndarray, code: int) -> bytes:
 def test_read_idx(tmp_path):
     images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
     (tmp_path / "i.gz").write_bytes(gzip.compress(idx_bytes(images, 0x08)))
-    np.testing.assert_array_equal(ds.read_idx(tmp_path / "i.gz"), images)
+    out = ds.read_idx(tmp_path / "i.gz")
+    np.testing.assert_array_equal(out, images)
+    assert out.dtype == np.uint8 and out.flags.writeable
     ints = np.array([1, -2, 70000], ">i4")
     (tmp_path / "n.idx").write_bytes(idx_bytes(ints, 0x0C))
     out = ds.read_idx(tmp_path / "n.idx")
