@@ -285,7 +285,7 @@ def test_registry_is_complete():
 # ----------------------------------------------------------------------------- CIFAR-10
 def fake_cifar_tarball(path: Path, per_batch: int = 20) -> None:
     """A tarball laid out like cifar-10-python.tar.gz, with images whose pixels encode ids."""
-    with tarfile.open(path, "w:gz") as tar:
+    with tarfile.open(path, "w:gz", compresslevel=1) as tar:
         for k, name in enumerate([f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]):
             data = np.zeros((per_batch, 3 * 1024), np.uint8)
             data[:, 0], data[:, 1024], data[:, 2048] = k, 100 + k, 200 + k  # R, G, B of pixel 0
@@ -305,6 +305,15 @@ def test_load_cifar10_reads_tarball(tmp_path, monkeypatch):
     assert tuple(x_train[0, 0, 0]) == (0, 100, 200)  # channels last, R G B
     assert tuple(x_test[0, 0, 0]) == (5, 105, 205)
     assert set(y_test) == set(range(10)) and len(ds.CIFAR10_CLASSES) == 10
+
+
+def test_load_cifar10_quick_subset(tmp_path, monkeypatch, capsys):
+    fake_cifar_tarball(tmp_path / "c.tar.gz", per_batch=1200)
+    monkeypatch.setattr(ds, "fetch", lambda *args: tmp_path / "c.tar.gz")
+    (x_train, y_train), (x_test, y_test) = ds.load_cifar10(quick=True)
+    assert x_train.shape == (5000, 32, 32, 3) and x_test.shape == (1000, 32, 32, 3)
+    assert np.bincount(y_train).tolist() == [500] * 10  # stratified
+    assert "5,000 train / 1,000 test" in capsys.readouterr().out
 
 
 def test_cifar_stand_in_only_in_quick_mode(capsys):
