@@ -321,6 +321,7 @@ assert np.all(np.diff(right.epoch_losses) <= 1e-12) and right.losses[-1] < resul
 assert RATES["too large (η = 60)"] > 2 / lambda_max > RATES["about right (η = 3)"]
 assert np.sum(np.diff(large.epoch_losses) > 0) >= 10, "the too-large rate should bounce"
 
+
 # %% [markdown]
 # ## 7. The same model in Keras
 #
@@ -335,7 +336,6 @@ assert np.sum(np.diff(large.epoch_losses) > 0) >= 10, "the too-large rate should
 # single batch, repeat it, and take one step per epoch. `model.fit(X, y, batch_size=len(X),
 # epochs=EPOCHS, shuffle=False)` makes exactly the same updates, but rebuilds its input
 # pipeline every epoch, which costs far more than the update itself here.
-
 
 # %%
 def keras_neuron(n_features: int, w_start: np.ndarray, b_start: float, eta: float) -> keras.Model:
@@ -484,12 +484,12 @@ checks.check_value(
     " then subtract η times each.",
 )
 
+
 # %% [markdown]
 # **Exercise 2: write the gradient yourself.** Complete `my_gradient_w(X, y, w, b)` so that it
 # returns $\partial L/\partial w$ (an array of shape $(d,)$) using only NumPy and `sigmoid`. The
 # check compares it with *central differences* of the loss on several random inputs, so it
 # tests your code against the definition of the derivative, not against our formula.
-
 
 # %%
 def my_gradient_w(X, y, w, b):
