@@ -211,7 +211,6 @@ def plot_gate(ax, X, y, weights=None, bias=None, title=""):
     ax.set_aspect("equal")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
 
-
 fig, axes = plt.subplots(1, 3, figsize=(13, 4))
 for ax, (name, y) in zip(axes, gates.items(), strict=False):
     p = perceptrons[name]
@@ -349,24 +348,22 @@ checks.check_value(
     hint="Multiply each input by its weight, add the three products, then add b.",
 )
 
+
 # %% [markdown]
 # **Exercise 2.** Write one step of the perceptron rule: given $\mathbf{w}$, $b$, one point
 # $\mathbf{x}$ with label $y$ and the learning rate $\eta$, return the new weights and the new
 # bias joined in one array, `np.append(w_new, b_new)`. Use `step` for the prediction.
-
 
 # %%
 def perceptron_update(w, b, x, y, eta):
     """Return np.append(w_new, b_new) after one perceptron-rule step on (x, y)."""
     raise NotImplementedError  # replace with your code
 
-
 def reference_update(w, b, x, y, eta):
     p = Perceptron(len(w), learning_rate=eta, max_epochs=1)
     p.weights, p.bias = np.array(w, dtype=float), float(b)
     p.fit(np.array([x]), np.array([y]))
     return np.append(p.weights, p.bias)
-
 
 UPDATE_CASES = [
     (np.array([0.0, 0.0]), 0.0, np.array([1.0, 1.0]), 0.0, 1.0),  # false alarm
@@ -425,7 +422,6 @@ def perceptron_update(w, b, x, y, eta):
     """Return np.append(w_new, b_new) after one perceptron-rule step on (x, y)."""
     y_hat = step(np.dot(w, x) + b)
     return np.append(w + eta * (y - y_hat) * x, b + eta * (y - y_hat))
-
 
 assert checks.check_function(
     perceptron_update,

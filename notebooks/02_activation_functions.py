@@ -303,14 +303,12 @@ assert linear_residual < 1e-8 and relu_residual > 0.5
 n_features, n_units, batch = 100, 256, 512
 X_batch = rng.normal(size=(batch, n_features)).astype("float32")
 
-
 def pre_activations(kernel_initializer, bias_initializer="zeros"):
     """z = X W + b of a freshly initialised Dense layer (no activation), as a NumPy array."""
     layer = keras.layers.Dense(
         n_units, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer
     )
     return keras.ops.convert_to_numpy(layer(X_batch))
-
 
 z_big = pre_activations(keras.initializers.RandomNormal(stddev=1.0, seed=helpers.seed()))
 z_glorot = pre_activations(keras.initializers.GlorotUniform(seed=helpers.seed()))
@@ -397,6 +395,7 @@ assert dead[0.0] < 0.05 and dead[-3.0] > 0.9
 assert np.all(gradient_norms["relu"][dead_units] == 0)
 assert np.all(gradient_norms["leaky_relu"][dead_units] > 0)
 
+
 # %% [markdown]
 # ## 6. Which activation where?
 #
@@ -431,12 +430,10 @@ assert np.all(gradient_norms["leaky_relu"][dead_units] > 0)
 #
 # **Exercise 1.** Implement tanh from its exponential formula (no `np.tanh`).
 
-
 # %%
 def my_tanh(z):
     """(e^z - e^-z) / (e^z + e^-z), elementwise."""
     raise NotImplementedError  # replace with your code
-
 
 TANH_INPUTS = [(np.linspace(-5, 5, 21),), (np.array([0.0]),), (rng.normal(size=(3, 4)),)]
 checks.check_function(
@@ -446,15 +443,14 @@ checks.check_function(
     hint="Difference over sum: numerator e^z - e^-z, denominator e^z + e^-z (np.exp).",
 )
 
+
 # %% [markdown]
 # **Exercise 2.** Implement the derivative of the sigmoid using only `sigmoid`.
-
 
 # %%
 def my_sigmoid_derivative(z):
     """d sigmoid / dz, elementwise."""
     raise NotImplementedError  # replace with your code
-
 
 checks.check_function(
     my_sigmoid_derivative,
@@ -474,10 +470,8 @@ EX_b1 = np.array([0.5, 0.0, 1.0])
 EX_W2 = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, -1.0]])
 EX_b2 = np.array([0.0, 3.0])
 
-
 def two_layers(x):
     return (x @ EX_W1 + EX_b1) @ EX_W2 + EX_b2
-
 
 B_EXPECTED = two_layers(np.zeros(2))  # y at x = 0 is the bias
 W_EXPECTED = two_layers(np.eye(2)) - B_EXPECTED  # row i: how y moves when x_i goes 0 -> 1
@@ -507,15 +501,14 @@ checks.check_choice(
     hint="The classes are exclusive: the 10 probabilities should sum to 1.",
 )
 
+
 # %% [markdown]
 # ## Solutions
-
 
 # %%
 def my_tanh(z):
     """(e^z - e^-z) / (e^z + e^-z), elementwise."""
     return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
-
 
 assert checks.check_function(
     my_tanh,
@@ -530,7 +523,6 @@ def my_sigmoid_derivative(z):
     """d sigmoid / dz, elementwise."""
     s = sigmoid(z)
     return s * (1 - s)
-
 
 assert checks.check_function(
     my_sigmoid_derivative,

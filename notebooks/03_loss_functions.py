@@ -437,16 +437,15 @@ checks.check_value(
     hint="Square each difference y - y_hat, then average the four squares.",
 )
 
+
 # %% [markdown]
 # **Exercise 2.** Implement the numerically stable binary cross-entropy *from logits*, one
 # number per sample, without computing a sigmoid. It must stay finite for $z = \pm 1000$.
-
 
 # %%
 def my_bce_from_logits(y, z):
     """Per-sample binary cross-entropy of labels y and logits z."""
     raise NotImplementedError  # replace with your code
-
 
 BCE_INPUTS = [
     (y_bin, z_bin),
@@ -513,7 +512,6 @@ assert checks.check_value(
 def my_bce_from_logits(y, z):
     """Per-sample binary cross-entropy of labels y and logits z."""
     return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-
 
 assert checks.check_function(
     my_bce_from_logits,
