@@ -21,6 +21,8 @@ Note the defaults: here ``alpha = 0.01`` (the usual textbook value), while
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -173,7 +175,7 @@ DERIVATIVES = {
 }
 
 
-def get(name: str):
+def get(name: str) -> Callable[..., Array]:
     """The activation called ``name`` (as in Keras: 'sigmoid', 'relu', ...)."""
     try:
         return ACTIVATIONS[name]

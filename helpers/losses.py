@@ -277,8 +277,8 @@ def hinge(
     """Hinge = (1/n) sum_i max(0, 1 - y_i s_i), labels y_i in {-1, +1}, raw scores s_i.
 
     Zero once a sample is on the right side with margin y s >= 1; grows linearly otherwise.
-    With labels 0/1, a 0 would make every sample of that class cost nothing: map them first
-    with 2 * y - 1.
+    With labels 0/1, a 0 gives y s = 0 whatever the score, so every sample of that class costs
+    exactly 1 and teaches the model nothing: map them first with 2 * y - 1.
     """
     t, s = _pair(y_true_pm1, scores, "scores")
     if t.size and not np.all(np.isin(t, (-1.0, 1.0))):

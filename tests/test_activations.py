@@ -77,6 +77,16 @@ def test_no_overflow_warning_and_finite_at_extremes(name):
     assert np.all(np.isfinite(out)) and np.all(np.isfinite(deriv))
 
 
+@pytest.mark.parametrize("name", sorted(OURS))
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (1,), (1, 1)], ids=str)
+def test_empty_and_single_element_inputs_match_keras(name, shape):
+    z = RNG.normal(0, 3, size=shape)
+    ours = OURS[name](z)
+    assert ours.shape == shape
+    np.testing.assert_allclose(ours, keras_np(KERAS[name], z), rtol=1e-12, atol=1e-300)
+    assert DERIVATIVES[name](z).shape == shape
+
+
 def test_sigmoid_and_tanh_limits_and_known_values():
     np.testing.assert_array_equal(A.sigmoid([-1000.0, 0.0, 1000.0]), [0.0, 0.5, 1.0])
     np.testing.assert_array_equal(A.tanh([-1000.0, 0.0, 1000.0]), [-1.0, 0.0, 1.0])

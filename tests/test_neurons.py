@@ -39,6 +39,20 @@ def test_neuron_matches_keras_dense(activation):
     np.testing.assert_allclose(Neuron(w, b, activation)(X), expected, rtol=1e-12, atol=1e-300)
 
 
+@pytest.mark.parametrize("n_samples", [0, 1])
+def test_neuron_on_empty_and_single_sample_batches_matches_keras(n_samples):
+    w, b = RNG.normal(size=3), float(RNG.normal())
+    X = RNG.normal(size=(n_samples, 3))
+    dense = keras.layers.Dense(1, activation="sigmoid", dtype="float64")
+    dense.build((None, 3))
+    dense.set_weights([w.reshape(-1, 1), np.array([b])])
+    expected = keras.ops.convert_to_numpy(dense(X))[:, 0]
+    ours = Neuron(w, b)(X)
+    assert ours.shape == (n_samples,)
+    np.testing.assert_allclose(ours, expected, rtol=1e-12)
+    assert Perceptron(3).predict(X).shape == (n_samples,)
+
+
 def test_neuron_takes_a_function_and_rejects_bad_shapes():
     neuron = Neuron([1.0, -1.0], 0.5, activation=lambda z: A.leaky_relu(z, alpha=0.1))
     np.testing.assert_allclose(neuron([[0.0, 2.0], [2.0, 0.0]]), [-0.15, 2.5])
