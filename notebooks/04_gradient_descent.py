@@ -220,8 +220,9 @@ print(
 # of that difference, the **standard error**: the square roots of the diagonal of
 # $\big(\tilde X^\top S \tilde X\big)^{-1}$, where $\tilde X = [X \;\; 1]$ has a column of ones for
 # the bias and $S = \operatorname{diag}(\hat y_i (1 - \hat y_i))$. (This matrix, divided by $n$, is
-# also the Hessian of $L$: section 7 uses it.) A correct fit lies within 4 standard errors of the
-# truth except with probability about $10^{-4}$, whatever the seed, so that is our check.
+# also the Hessian of $L$: section 6 uses it.) A correct fit lies within 4 standard errors of the
+# truth except with probability about $2 \cdot 10^{-4}$ (for all three together), whatever the
+# seed, so that is our check.
 
 # %%
 X1 = np.c_[X, np.ones(N)]  # [X 1]
@@ -295,8 +296,8 @@ plt.show()
 # * **About right**: the loss drops fast and settles.
 # * **Too large**: each step overshoots the valley floor and lands on the other side, higher
 #   up: the loss jumps up and down and need not settle at all. (For this model the gradient is
-#   bounded, so the weights bounce around rather than fly off to infinity; in lesson 05's
-#   linear regression, a too-large step makes the loss grow exponentially.)
+#   bounded, so the weights bounce around instead of growing exponentially; in a linear
+#   regression, a too-large step makes the loss grow exponentially: exercise 3.)
 #
 # Where does "too large" start? Near the minimum the loss is close to a quadratic bowl whose
 # curvature is given by the Hessian $H = \frac{1}{n}\tilde X^\top S \tilde X$ computed above.

@@ -201,9 +201,9 @@ assert np.any(np.diff(runs["stochastic (k = 1)"].losses) > 0), "single-sample st
 # %% [markdown]
 # **Reading the two panels.**
 #
-# * *Per update* (left), the single-sample and mini-batch runs get close to the minimum after
-#   far fewer *updates* than there are samples: a noisy step in roughly the right direction is
-#   still progress. Their curves then wobble: with a constant learning rate the noise keeps
+# * *Per update* (left), the single-sample and mini-batch runs get most of the way to the
+#   minimum within their first epoch, before they have seen each sample once: a noisy step in
+#   roughly the right direction is still progress. Their curves then wobble: with a constant learning rate the noise keeps
 #   them bouncing around the minimum, at a distance that shrinks with $\eta$ and with $k$.
 # * *Per second* (right) the picture changes. On this tiny table one update costs about the
 #   same **whatever** its batch size (within a factor of two, see the table): tens of
@@ -382,8 +382,10 @@ assert final_loss["Adam"] < final_loss["SGD"] / 10
 
 # %% [markdown]
 # Plain SGD's learning rate is capped by the steep direction ($\eta < 2/100$), so it crawls along
-# the shallow one. Momentum accumulates speed along the valley floor and cancels the
-# across-the-valley bounces; Adam does the same and also rescales each coordinate. RMSprop
+# the shallow one. Momentum builds up speed along the valley floor, where successive gradients
+# agree, while across the valley they alternate in sign and partly cancel: it overshoots (the
+# wide swings in the plot) but ends orders of magnitude lower. Adam combines momentum with a
+# rescaling of each coordinate. RMSprop
 # rescales but has no momentum: with a constant learning rate its steps near the minimum stay
 # about $\eta$ in size, so it hovers rather than settles. No optimizer wins everywhere; Adam's
 # appeal is that its defaults work reasonably on many problems without tuning.
