@@ -26,7 +26,8 @@
 # * train a perceptron from scratch with the perceptron rule, and watch it learn AND and OR;
 # * explain, with a three-line proof, why it can never learn XOR, and how two layers can.
 #
-# Everything here is NumPy on four-point data sets: no download, no training time.
+# Everything here runs on four-point data sets made in the notebook: no download, no
+# training time.
 
 # %%
 # Set-up (the same cell opens every lesson): make `helpers` importable, also in Colab,
@@ -221,9 +222,15 @@ plt.show()
 
 # %% [markdown]
 # The shaded red side is where $z \ge 0$, so the perceptron answers 1. The rule stops at the
-# first line that makes no mistake, and nothing in it asks for a safety margin: here the lines
-# run straight through a point, which counts as class 1 because $\operatorname{step}(0) = 1$.
-#
+# first line that makes no mistake, and nothing in it asks for a safety margin. Look at $z$ on
+# the four points: where it is exactly 0, the line runs straight through a point, which still
+# counts as class 1 because $\operatorname{step}(0) = 1$.
+
+# %%
+for name, p in perceptrons.items():
+    print(f"{name}: z = w . x + b on the four points = {X @ p.weights + p.bias}")
+
+# %% [markdown]
 # ## 4. XOR: no line can do it
 #
 # XOR is 1 when exactly one input is 1. Look at the right-hand plot: the red squares sit on one
@@ -306,8 +313,8 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
 for ax, model, title in [(axes[0], net, "step units"), (axes[1], smooth, "sigmoid units")]:
     regions = model(points).reshape(xx1.shape)
     ax.contourf(xx1, xx2, regions, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
-    for bias, style in zip(net.b1, ["-", ":"], strict=True):
-        ax.plot(grid, -bias - grid, "k" + style, lw=1)
+    for bias, style, unit in zip(net.b1, ["-", ":"], ["h1 (OR)", "h2 (AND)"], strict=True):
+        ax.plot(grid, -bias - grid, "k" + style, lw=1, label=f"{unit} line")  # x1 + x2 + b = 0
     plot_gate(ax, X, y_xor, title=f"XOR by two layers ({title})")
     ax.set(xlim=(-1, 2), ylim=(-1, 2))
 plt.show()
@@ -374,7 +381,8 @@ checks.check_function(
     perceptron_update,
     reference_update,
     UPDATE_CASES,
-    hint="y_hat = step(w @ x + b); then w + eta * (y - y_hat) * x and b + eta * (y - y_hat).",
+    hint="Predict first with step(...), then apply the two updates of section 3 (one for w,"
+    " one for b). A correct prediction must leave w and b unchanged.",
 )
 
 # %% [markdown]
@@ -386,11 +394,13 @@ y_nand = np.array([1.0, 1.0, 1.0, 0.0])
 nand_w = ...  # your answer: two weights, e.g. np.array([?, ?])
 nand_b = ...  # your answer: one number
 
-nand_out = ... if nand_w is ... or nand_b is ... else Neuron(nand_w, nand_b, "step")(X)
+answered = nand_w is not ... and nand_b is not ...
+nand_out = Neuron(nand_w, nand_b, "step")(X) if answered else ...  # your perceptron's outputs
 checks.check_value(
     nand_out,
     y_nand,
-    hint="NAND is NOT AND: flip the signs of the weights and bias of an AND perceptron.",
+    hint="Write the four conditions, as in the XOR proof: z >= 0 at (0,0), (0,1), (1,0) and"
+    " z < 0 at (1,1). Start with b (the (0,0) case), then pick w1 = w2.",
 )
 
 # %% [markdown]
@@ -427,7 +437,8 @@ assert checks.check_function(
     perceptron_update,
     reference_update,
     UPDATE_CASES,
-    hint="y_hat = step(w @ x + b); then w + eta * (y - y_hat) * x and b + eta * (y - y_hat).",
+    hint="Predict first with step(...), then apply the two updates of section 3 (one for w,"
+    " one for b). A correct prediction must leave w and b unchanged.",
 )
 
 # %%
@@ -436,7 +447,8 @@ nand_out = Neuron(nand_w, nand_b, "step")(X)
 assert checks.check_value(
     nand_out,
     y_nand,
-    hint="NAND is NOT AND: flip the signs of the weights and bias of an AND perceptron.",
+    hint="Write the four conditions, as in the XOR proof: z >= 0 at (0,0), (0,1), (1,0) and"
+    " z < 0 at (1,1). Start with b (the (0,0) case), then pick w1 = w2.",
 )
 
 # %%
