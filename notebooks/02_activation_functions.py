@@ -49,6 +49,8 @@ import helpers
 QUICK = helpers.setup()
 
 # %%
+import inspect
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -156,9 +158,23 @@ assert np.allclose(by_formula, tanh(z_mid)) and np.allclose(tanh(z_mid), np.tanh
 assert np.allclose(tanh(z_mid), 2 * sigmoid(2 * z_mid) - 1)
 
 # %% [markdown]
+# **Written so that nothing overflows.** Coded literally, these formulas break for large
+# $|z|$: $e^{-z}$ at $z = -1000$ is too big for a float and NumPy warns about an overflow.
+# `helpers.activations` rewrites each formula into an equal one in which `exp` only ever sees
+# numbers $\le 0$. Here is the sigmoid as it is written there:
+
+# %%
+print(inspect.getsource(sigmoid))
+with np.errstate(over="ignore"):  # the naive formula overflows here: silence that one warning
+    naive_sigmoid = 1 / (1 + np.exp(-np.array([-1000.0, 0.0, 1000.0])))
+print("naive :", naive_sigmoid, "(correct here, but only after an overflow to inf)")
+print("stable:", sigmoid([-1000.0, 0.0, 1000.0]))
+
+# %% [markdown]
 # **Same numbers as Keras.** The table lists the largest relative difference,
 # $|\text{ours} - \text{keras}| / \max(1, |\text{keras}|)$, between each of our functions and its
-# `keras.activations` counterpart on 1,201 points in $[-6, 6]$ plus the extremes $\pm 1000$.
+# `keras.activations` counterpart on a fine grid in $[-6, 6]$ plus the extremes $\pm 100$ and
+# $\pm 1000$.
 # Keras computes in float32 by default (about 7 significant digits); we compute in float64.
 
 # %%
@@ -224,11 +240,38 @@ J_numeric = np.column_stack(
     [(softmax(z_vec + h * e) - softmax(z_vec - h * e)) / (2 * h) for e in np.eye(3)]
 )
 print(np.round(J, 4))
-print("max difference to the numerical Jacobian:", np.abs(J - J_numeric).max())
+print(f"max difference to the numerical Jacobian: {np.abs(J - J_numeric).max():.1e}")
 
 # %%
 # Check: analytic Jacobian = numerical Jacobian, and its columns sum to 0.
 assert np.allclose(J, J_numeric, atol=1e-8) and np.allclose(J.sum(axis=0), 0)
+
+# %% [markdown]
+# To plot softmax and its slopes like the other activations, move one score $z_0$ and hold
+# $z_1 = 1$, $z_2 = 0$. Column 0 of the Jacobian gives the three slopes
+# $\partial s_i / \partial z_0$: $s_0(1 - s_0)$ for $s_0$ itself (at most 0.25, exactly like
+# the sigmoid's), and $-s_i s_0 \le 0$ for the two others.
+
+# %%
+z0 = np.linspace(-6, 6, 241)
+s_curves = softmax(np.column_stack([z0, np.ones_like(z0), np.zeros_like(z0)]))
+slopes = np.array([softmax_jacobian([v, 1.0, 0.0])[:, 0] for v in z0])  # d s_i / d z_0
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharex=True)
+for i in range(3):
+    axes[0].plot(z0, s_curves[:, i], label=f"$s_{i}$")
+    axes[1].plot(z0, slopes[:, i], label=rf"$\partial s_{i} / \partial z_0$")
+axes[0].set(title="softmax$(z_0, 1, 0)$", xlabel="$z_0$", ylabel="probability")
+axes[1].set(title="its slopes with respect to $z_0$", xlabel="$z_0$", ylabel="slope")
+for ax in axes:
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.legend()
+plt.tight_layout()
+plt.show()
+
+# %%
+# Check: s_0 has the sigmoid-shaped slope s_0 (1 - s_0); the others fall; slopes sum to 0.
+assert np.allclose(slopes[:, 0], s_curves[:, 0] * (1 - s_curves[:, 0]))
+assert np.all(slopes[:, 1:] <= 0) and np.allclose(slopes.sum(axis=1), 0)
 
 # %% [markdown]
 # **Softmax or sigmoid?** Softmax is for *exclusive* classes (each sample is exactly one of
@@ -289,8 +332,8 @@ assert linear_residual < 1e-8 and relu_residual > 0.5
 # The sigmoid's slope is at most $\sigma'(0) = 0.25$ and falls to nearly 0 once $|z|$ exceeds
 # about 5: the neuron is **saturated**, its output barely moves whatever its weights do, and
 # the gradient that flows back through it is multiplied by almost 0. Through $L$ sigmoid layers
-# the gradient is multiplied by at most $0.25^{L}$ (about $10^{-6}$ for $L = 10$): the
-# *vanishing gradient* of lesson 13.
+# the activation slopes alone multiply the gradient by at most $0.25^{L}$ (about $10^{-6}$ for
+# $L = 10$): the *vanishing gradient* of lesson 13.
 #
 # How often does it happen? It depends on the size of $z$, hence on how the weights are
 # initialised. Take a Keras `Dense` layer with 256 units on a batch of standardised inputs with
@@ -330,11 +373,15 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
 bins = np.linspace(-40, 40, 161)
 axes[0].hist(z_big.ravel(), bins=bins, alpha=0.6, density=True, label="N(0, 1) weights")
 axes[0].hist(z_glorot.ravel(), bins=bins, alpha=0.6, density=True, label="Glorot weights")
-axes[0].set(title="pre-activations z", xlabel="z", xlim=(-40, 40))
+axes[0].set(title="pre-activations z", xlabel="z", ylabel="density", xlim=(-40, 40))
 axes[0].legend()
 axes[1].plot(z, sigmoid_derivative(z), color="k")
 axes[1].axhline(0.01, color="r", ls=":", label="slope 0.01")
-axes[1].set(title="sigmoid'(z): nearly flat beyond |z| > 4.6", xlabel="z")
+s_edge = (1 + np.sqrt(1 - 4 * 0.01)) / 2  # solves s (1 - s) = 0.01
+z_edge = np.log(s_edge / (1 - s_edge))  # the z where sigmoid'(z) falls to 0.01
+axes[1].set(
+    title=f"sigmoid'(z): below 0.01 for |z| > {z_edge:.1f}", xlabel="z", ylabel="slope"
+)
 axes[1].legend()
 plt.tight_layout()
 plt.show()
@@ -355,7 +402,7 @@ assert saturation.loc[1, "fraction sigmoid'(z) < 0.01"] < 0.01
 # negative for **every** input never fires, passes back a zero gradient, so its weights never
 # change: it is **dead**. A large negative bias (or a too-large learning-rate step that pushes
 # the bias there) does it. We measure it on the same batch: a unit is dead if it is inactive
-# on all 512 samples.
+# on every sample of the batch.
 
 # %%
 dead = {}
@@ -440,7 +487,8 @@ checks.check_function(
     my_tanh,
     activations.tanh,
     TANH_INPUTS,
-    hint="Difference over sum: numerator e^z - e^-z, denominator e^z + e^-z (np.exp).",
+    hint="Use np.exp(z) and np.exp(-z) as in the 'tanh, carefully' paragraph; check which"
+    " ratio you wrote (the upside-down one is coth).",
 )
 
 
@@ -456,7 +504,8 @@ checks.check_function(
     my_sigmoid_derivative,
     sigmoid_derivative,
     [(np.linspace(-8, 8, 33),), (rng.normal(size=(2, 5)),)],
-    hint="Call sigmoid once, s = sigmoid(z); the slope is a product involving s and 1 - s.",
+    hint="The table in section 1 writes sigmoid'(z) in terms of sigmoid(z) itself: compute"
+    " sigmoid(z) once and reuse it.",
 )
 
 # %% [markdown]
@@ -514,7 +563,8 @@ assert checks.check_function(
     my_tanh,
     activations.tanh,
     TANH_INPUTS,
-    hint="Difference over sum: numerator e^z - e^-z, denominator e^z + e^-z (np.exp).",
+    hint="Use np.exp(z) and np.exp(-z) as in the 'tanh, carefully' paragraph; check which"
+    " ratio you wrote (the upside-down one is coth).",
 )
 
 
@@ -528,7 +578,8 @@ assert checks.check_function(
     my_sigmoid_derivative,
     sigmoid_derivative,
     [(np.linspace(-8, 8, 33),), (rng.normal(size=(2, 5)),)],
-    hint="Call sigmoid once, s = sigmoid(z); the slope is a product involving s and 1 - s.",
+    hint="The table in section 1 writes sigmoid'(z) in terms of sigmoid(z) itself: compute"
+    " sigmoid(z) once and reuse it.",
 )
 
 # %%
