@@ -98,8 +98,9 @@ assert mse_by_hand == 0.375 and mae_by_hand == 0.5
 y_hat_outlier = y_hat_reg.copy()
 y_hat_outlier[3] = 17.0  # one prediction off by 10
 print(
-    f"with one outlier: MSE {L.mean_squared_error(y_reg, y_hat_outlier):.3f} (was 0.375),"
-    f" MAE {L.mean_absolute_error(y_reg, y_hat_outlier):.3f} (was 0.5)"
+    f"with one outlier: MSE {L.mean_squared_error(y_reg, y_hat_outlier):.3f}"
+    f" (was {mse_by_hand:.3f}), MAE {L.mean_absolute_error(y_reg, y_hat_outlier):.3f}"
+    f" (was {mae_by_hand:.3f})"
 )
 errors = np.linspace(-3, 3, 301)
 fig, ax = plt.subplots(figsize=(5, 3.2))
@@ -268,6 +269,7 @@ print("clipped (helpers)     :", clipped.round(3))
 keras_edge = float(keras.losses.BinaryCrossentropy()(y_edge, p_edge))
 print("mean: helpers", round(clipped.mean(), 4), " keras", round(keras_edge, 4))
 print("keras.config.epsilon() =", keras.config.epsilon())
+print(f"in float32, 1 - 1e-7 is stored as 1 - {1 - float(np.float32(1 - 1e-7)):.3g}")
 
 # %%
 # Check: naive is nan; clipped and Keras are finite and agree (Keras clips in float32).
@@ -284,11 +286,19 @@ assert np.isclose(clipped.mean(), keras_edge, rtol=1e-2)
 # Clipping keeps the loss finite but makes it wrong: it caps every mistake at 16.1, and once a
 # probability is clipped its gradient is 0, so a badly wrong, confident model stops learning
 # from that sample. The fix is to let the loss see the raw score $z$ (the *logit*) and never
-# form $p = \sigma(z)$ at all. With $\log \sigma(z) = -\log(1 + e^{-z})$, BCE becomes
+# form $p = \sigma(z)$ at all. Since $\log \sigma(z) = z - \log(1 + e^{z})$ and
+# $\log(1 - \sigma(z)) = -\log(1 + e^{z})$, one sample's BCE is
+#
+# $$ \ell(z, y) = -y \log\sigma(z) - (1 - y)\log\big(1 - \sigma(z)\big) = \log(1 + e^{z}) - z\,y . $$
+#
+# $e^{z}$ still overflows for large $z$, so take the larger of $1$ and $e^{z}$ out of the log,
+# $\log(1 + e^{z}) = \max(z, 0) + \log\big(1 + e^{-|z|}\big)$:
 #
 # $$ \ell(z, y) = \max(z, 0) - z\,y + \log\!\big(1 + e^{-|z|}\big), $$
 #
-# exact for every $z$, with no overflow and no clipping. In Keras: no activation on the last
+# exact for every $z$, with no overflow and no clipping. Its slope is
+# $\partial \ell / \partial z = \sigma(z) - y$: about 1 for a confident mistake, however
+# confident, so the model keeps learning from it. In Keras: no activation on the last
 # layer and `BinaryCrossentropy(from_logits=True)`. The same holds for softmax and categorical
 # cross-entropy, where $\log p_c = z_c - \log\sum_j e^{z_j}$ (log-sum-exp, with the max
 # subtracted).
@@ -328,7 +338,7 @@ ax.plot(
 ax.set(
     xlabel="logit z (true label y = 0)",
     ylabel="per-sample BCE",
-    title="Confident mistakes: clipping caps the loss at 16.1",
+    title=f"Confident mistakes: clipping caps the loss at {-np.log(L.EPSILON):.1f}",
 )
 ax.legend()
 plt.show()
@@ -456,7 +466,8 @@ checks.check_function(
     my_bce_from_logits,
     lambda y, z: L.binary_cross_entropy(y, z, from_logits=True, reduction="none"),
     BCE_INPUTS,
-    hint="max(z, 0) - z * y + log1p(exp(-|z|)): use np.maximum, np.log1p, np.exp and np.abs.",
+    hint="Code the last formula of section 8 (the one with |z|), not sigmoid then log;"
+    " np.maximum, np.abs, np.exp and np.log1p work elementwise.",
 )
 
 # %% [markdown]
@@ -492,7 +503,8 @@ hinge_answer = ...  # your answer
 checks.check_value(
     hinge_answer,
     float(keras.losses.Hinge()(EX_LABELS_01, EX_SCORES)),
-    hint="Map 0 -> -1 and 1 -> +1 with 2 * y - 1, then call L.hinge(labels, scores).",
+    hint="L.hinge wants labels -1/+1: section 5 gives the map from 0/1. Pass the mapped"
+    " labels and the scores.",
     rtol=1e-5,
 )
 
@@ -517,7 +529,8 @@ assert checks.check_function(
     my_bce_from_logits,
     lambda y, z: L.binary_cross_entropy(y, z, from_logits=True, reduction="none"),
     BCE_INPUTS,
-    hint="max(z, 0) - z * y + log1p(exp(-|z|)): use np.maximum, np.log1p, np.exp and np.abs.",
+    hint="Code the last formula of section 8 (the one with |z|), not sigmoid then log;"
+    " np.maximum, np.abs, np.exp and np.log1p work elementwise.",
 )
 
 # %%
@@ -537,6 +550,7 @@ hinge_answer = L.hinge(2 * EX_LABELS_01 - 1, EX_SCORES)
 assert checks.check_value(
     hinge_answer,
     float(keras.losses.Hinge()(EX_LABELS_01, EX_SCORES)),
-    hint="Map 0 -> -1 and 1 -> +1 with 2 * y - 1, then call L.hinge(labels, scores).",
+    hint="L.hinge wants labels -1/+1: section 5 gives the map from 0/1. Pass the mapped"
+    " labels and the scores.",
     rtol=1e-5,
 )
