@@ -180,11 +180,11 @@ eta = 1.0  # the learning rate; with w and b starting at 0, any eta > 0 gives th
 
 # %%
 gates = {"AND": y_and, "OR": y_or}
-perceptrons = {}
+perceptrons, gate_errors = {}, {}
 for name, y in gates.items():
     perceptron = Perceptron(n_features=2, learning_rate=eta, max_epochs=100)
     errors = perceptron.fit(X, y)
-    perceptrons[name] = perceptron
+    perceptrons[name], gate_errors[name] = perceptron, errors
     print(
         f"{name}: mistakes per epoch {errors} -> w = {perceptron.weights}, b = {perceptron.bias},"
         f" predictions {perceptron.predict(X)}"
@@ -240,15 +240,15 @@ for name, p in perceptrons.items():
 xor_epochs = 200
 xor_perceptron = Perceptron(n_features=2, learning_rate=eta, max_epochs=xor_epochs)
 xor_errors = xor_perceptron.fit(X, y_xor)
+shown = 30  # epochs drawn in the plot
 print("mistakes in the first 12 epochs:", xor_errors[:12])
+print(f"mistakes per epoch in epochs {shown + 1}-{xor_epochs}:", sorted(set(xor_errors[shown:])))
 print("fewest mistakes in any epoch:", min(xor_errors), "| converged:", xor_perceptron.converged_)
 
 fig, ax = plt.subplots(figsize=(7, 3))
-shown = 30  # the remaining epochs repeat the same pattern
 ax.plot(np.arange(1, shown + 1), xor_errors[:shown], ".-", label=f"XOR (first {shown} epochs)")
-for name, y in gates.items():
-    gate_errors = Perceptron(n_features=2, learning_rate=eta).fit(X, y)
-    ax.plot(np.arange(1, len(gate_errors) + 1), gate_errors, "o-", label=name)
+for name, errors in gate_errors.items():
+    ax.plot(np.arange(1, len(errors) + 1), errors, "o-", label=name)
 ax.set(
     xlabel="epoch", ylabel="mistakes in the epoch", title="Perceptron training", ylim=(-0.2, 4.2)
 )
@@ -404,7 +404,8 @@ checks.check_value(
 )
 
 # %% [markdown]
-# **Exercise 4.** Which of these can a *single* perceptron learn exactly?
+# **Exercise 4.** Which of these can a *single* perceptron learn exactly? NAND is "not both"
+# (exercise 3) and XNOR is "not XOR" (1 when the two inputs are equal: 1, 0, 0, 1 on `X`).
 # Answer with a set of names from `{"AND", "OR", "NAND", "XOR", "XNOR"}`.
 
 # %%

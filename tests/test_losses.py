@@ -171,6 +171,16 @@ def test_bce_from_logits_is_finite_and_exact_at_extremes():
     assert ours[0] == 0.0 and ours[EXTREME_Z.size] == 1000.0  # y=0, z=-1000 / y=1, z=-1000
 
 
+@pytest.mark.parametrize("name", ["mse", "mae", "hinge"])
+def test_regression_and_hinge_at_extreme_scores(name):
+    ours, theirs, _, _, _ = CASES[name]
+    y = np.tile([-1.0, 1.0], EXTREME_Z.size)[:, None]
+    scores = np.repeat(EXTREME_Z, 2)[:, None]
+    per_sample = ours(y, scores, reduction="none")
+    assert np.all(np.isfinite(per_sample))
+    np.testing.assert_allclose(per_sample, per_sample_keras(theirs, y, scores), rtol=1e-9)
+
+
 def test_cce_at_extremes_probabilities_and_logits():
     p = np.array([[1.0, 0.0, 0.0], [1e-7, 1 - 2e-7, 1e-7], [1e-12, 0.5, 0.5 - 1e-12]])
     y = np.eye(3)[[1, 0, 0]]
