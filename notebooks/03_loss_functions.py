@@ -297,8 +297,8 @@ assert np.isclose(clipped.mean(), keras_edge, rtol=1e-2)
 # $$ \ell(z, y) = \max(z, 0) - z\,y + \log\!\big(1 + e^{-|z|}\big), $$
 #
 # exact for every $z$, with no overflow and no clipping. Its slope is
-# $\partial \ell / \partial z = \sigma(z) - y$: about 1 for a confident mistake, however
-# confident, so the model keeps learning from it. In Keras: no activation on the last
+# $\partial \ell / \partial z = \sigma(z) - y$: close to $\pm 1$ for a confident mistake,
+# however confident, so the model keeps learning from it. In Keras: no activation on the last
 # layer and `BinaryCrossentropy(from_logits=True)`. The same holds for softmax and categorical
 # cross-entropy, where $\log p_c = z_c - \log\sum_j e^{z_j}$ (log-sum-exp, with the max
 # subtracted).
