@@ -57,6 +57,8 @@ def _check_params(X: np.ndarray, w: Any, b: Any) -> tuple[np.ndarray, float]:
 
 def predict(X: Any, w: Any, b: float, model: str = "logistic") -> np.ndarray:
     """ŷ = σ(X·w + b) for the logistic model (a probability), X·w + b for the linear one."""
+    if model not in MODELS:
+        raise ValueError(f"Unknown model {model!r}: use one of {MODELS}.")
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (samples, features), got shape {X.shape}.")

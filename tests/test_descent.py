@@ -160,6 +160,72 @@ def test_full_batch_descent_matches_keras_sgd():
     assert bias[0] == pytest.approx(ours.b, abs=1e-5)
 
 
+@pytest.mark.parametrize("model", ["logistic", "linear"])
+def test_gradient_matches_keras_autodiff(model):
+    """Our hand-derived gradient equals what TensorFlow's automatic differentiation computes
+    for Keras' own loss (float64, so the two agree to round-off)."""
+    keras = pytest.importorskip("keras")
+    import tensorflow as tf
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(25, 3))
+    y = rng.integers(0, 2, size=25).astype(float) if model == "logistic" else rng.normal(size=25)
+    w, b = rng.normal(size=3), 0.3
+    keras_loss = (
+        keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
+        if model == "logistic"
+        else keras.losses.MeanSquaredError(dtype="float64")
+    )
+    w_var, b_var = tf.Variable(w), tf.Variable(b, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        z = tf.linalg.matvec(tf.constant(X), w_var) + b_var
+        value = keras_loss(tf.constant(y)[:, None], z[:, None])
+    auto_w, auto_b = tape.gradient(value, [w_var, b_var])
+    grad_w, grad_b = gradient(X, y, w, b, model)
+    assert float(value) == pytest.approx(loss(X, y, w, b, model), rel=1e-12)
+    np.testing.assert_allclose(grad_w, auto_w.numpy(), rtol=1e-10, atol=1e-12)
+    assert grad_b == pytest.approx(float(auto_b), rel=1e-10, abs=1e-12)
+
+
+@pytest.mark.parametrize("model", ["logistic", "linear"])
+def test_unshuffled_minibatch_descent_matches_keras_fit(model):
+    """Same start, same batches in the same order (a smaller last batch included): Keras'
+    fit with plain SGD ends at the same weights."""
+    keras = pytest.importorskip("keras")
+
+    X, y = logistic_data(30, seed=8)
+    if model == "linear":
+        y = X @ np.array([1.5, -0.5]) + 0.2 + 0.1 * np.random.default_rng(8).normal(size=30)
+    w0, b0, eta, epochs, k = np.array([0.2, -0.4]), 0.1, 0.05, 4, 7
+    ours = gradient_descent(
+        X,
+        y,
+        model=model,
+        learning_rate=eta,
+        epochs=epochs,
+        batch_size=k,
+        w0=w0,
+        b0=b0,
+        shuffle=False,
+    )
+    activation, keras_loss = (
+        ("sigmoid", "binary_crossentropy") if model == "logistic" else ("linear", "mse")
+    )
+    net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation=activation)])
+    net.layers[0].set_weights([w0.reshape(-1, 1), np.array([b0])])
+    net.compile(optimizer=keras.optimizers.SGD(learning_rate=eta), loss=keras_loss)
+    net.fit(X, y[:, None], batch_size=k, epochs=epochs, shuffle=False, verbose=0)
+    kernel, bias = net.layers[0].get_weights()
+    assert ours.updates_per_epoch == 5  # four batches of 7 and one of 2
+    np.testing.assert_allclose(kernel.ravel(), ours.w, atol=1e-5)
+    assert bias[0] == pytest.approx(ours.b, abs=1e-5)
+
+
+def test_predict_refuses_an_unknown_model():
+    with pytest.raises(ValueError, match="Unknown model"):
+        descent.predict(np.ones((3, 2)), np.zeros(2), 0.0, model="ridge")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
