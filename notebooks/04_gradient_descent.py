@@ -296,8 +296,9 @@ plt.show()
 # * **About right**: the loss drops fast and settles.
 # * **Too large**: each step overshoots the valley floor and lands on the other side, higher
 #   up: the loss jumps up and down and need not settle at all. (For this model the gradient is
-#   bounded, so the weights bounce around instead of growing exponentially; in a linear
-#   regression, a too-large step makes the loss grow exponentially: exercise 3.)
+#   bounded, so the weights bounce around instead of growing exponentially. In a linear
+#   regression a too-large step makes the loss grow exponentially; exercise 3 finds where
+#   that starts.)
 #
 # Where does "too large" start? Near the minimum the loss is close to a quadratic bowl whose
 # curvature is given by the Hessian $H = \frac{1}{n}\tilde X^\top S \tilde X$ computed above.
@@ -382,9 +383,9 @@ assert np.allclose(history.history["loss"], result.losses[:-1], atol=1e-5)
 # standard deviations are part of the model, and computing them on the test rows would let the
 # test set leak into training.
 #
-# Standardising matters for gradient descent itself: the raw features range from about 0.001 to
-# 4000, so one learning rate would be far too large for some weights and far too small for
-# others.
+# Standardising matters for gradient descent itself: the raw features have wildly different
+# scales (their standard deviations are printed below), so one learning rate would be far too
+# large for some weights and far too small for others.
 
 # %%
 cancer = load_breast_cancer()
@@ -397,9 +398,12 @@ X_train_raw, X_test_raw, y_train, y_test = train_test_split(
 )
 scaler = StandardScaler().fit(X_train_raw)  # training split only
 X_train, X_test = scaler.transform(X_train_raw), scaler.transform(X_test_raw)
-feature_means = cancer.data.mean(axis=0)
+raw_scales = scaler.scale_  # the standard deviation of each raw feature on the training split
 print(f"train {X_train.shape}, test {X_test.shape}")
-print(f"raw feature means range from {feature_means.min():.3g} to {feature_means.max():.0f}")
+print(
+    f"raw feature standard deviations range from {raw_scales.min():.3g} to "
+    f"{raw_scales.max():.0f}: a factor of {raw_scales.max() / raw_scales.min():,.0f}"
+)
 
 # %%
 CANCER_ETA, CANCER_EPOCHS = 0.5, 500
@@ -536,7 +540,7 @@ eta_threshold = ...  # 2 / λ_max of H = (2/n) XᵀX
 
 checks.check_value(
     eta_threshold,
-    2 / np.linalg.eigvalsh(2 / len(X_lin) * X_lin.T @ X_lin).max(),
+    len(X_lin) / np.linalg.norm(X_lin, ord=2) ** 2,  # via the largest singular value of X_lin
     rtol=1e-6,
     hint="Build H = 2 * X_lin.T @ X_lin / n, take its largest eigenvalue, and return 2 divided by it.",
 )
@@ -587,7 +591,7 @@ H_lin = 2 / len(X_lin) * X_lin.T @ X_lin
 eta_threshold = 2 / np.linalg.eigvalsh(H_lin).max()
 print(f"gradient descent on this problem converges for η < {eta_threshold:.3f}")
 assert checks.check_value(
-    eta_threshold, 2 / np.linalg.eigvalsh(H_lin).max(), rtol=1e-6, hint="see above"
+    eta_threshold, len(X_lin) / np.linalg.norm(X_lin, ord=2) ** 2, rtol=1e-6, hint="see above"
 )
 
 # %%
