@@ -135,18 +135,22 @@ solution, *_ = np.linalg.lstsq(X1, y_train, rcond=None)
 L_STAR = loss(X_train, y_train, solution[:-1], solution[-1], model="linear")
 eigenvalues = np.linalg.eigvalsh(2 / n * X1.T @ X1)  # the Hessian of L
 print(f"train {X_train.shape}, test {X_test.shape}; least-squares minimum L* = {L_STAR:.4f}")
-print(f"Hessian eigenvalues from {eigenvalues.min():.3f} to {eigenvalues.max():.2f}: "
+print(f"Hessian eigenvalues from {eigenvalues.min():.3f} to {eigenvalues.max():.2f} "
+      f"(ratio {eigenvalues.max() / eigenvalues.min():.0f}): "
       f"batch GD is stable for η < {2 / eigenvalues.max():.3f}")
 
 # %% [markdown]
 # Some features are strongly correlated (the blood measurements), so the loss is a long, narrow
-# valley: its curvature differs by a factor of several hundred between directions. That makes
+# valley: its curvature differs by the ratio printed above between directions. That makes
 # this small problem a fair test for the optimizers of section 5.
 #
 # ## 3. Batch, stochastic and mini-batch descent side by side
 #
 # Each variant runs 30 epochs from $w = 0$, $b = 0$ with its own learning rate: the noisier the
-# gradient, the smaller the step must be to settle close to the minimum.
+# gradient, the smaller the step must be to settle close to the minimum. Every update is timed.
+# To keep the timing fair, each variant first runs one untimed epoch: the first calls of a
+# function pay one-off costs (memory allocation, cold caches) that would otherwise be charged
+# to whichever variant happens to run first.
 
 # %%
 EPOCHS = 30
@@ -155,18 +159,23 @@ VARIANTS = {  # name: (batch size, learning rate)
     "mini-batch (k = 32)": (32, 0.02),
     "stochastic (k = 1)": (1, 0.002),
 }
-runs = {
-    name: gradient_descent(X_train, y_train, model="linear", batch_size=k, learning_rate=eta,
-                           epochs=EPOCHS, seed=SEED)
-    for name, (k, eta) in VARIANTS.items()
-}
+runs = {}
+for name, (k, eta) in VARIANTS.items():
+    for epochs in (1, EPOCHS):  # a warm-up epoch, then the measured run
+        runs[name] = gradient_descent(X_train, y_train, model="linear", batch_size=k,
+                                      learning_rate=eta, epochs=epochs, seed=SEED)
 
 # %%
+# Log axes cannot show 0 updates or 0 seconds, so the curves start after the first update; the
+# dotted line marks the loss at the common start w = 0, b = 0.
 fig, (ax_updates, ax_time) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 for name, run in runs.items():
     excess = run.losses - L_STAR
-    ax_updates.plot(np.arange(len(excess)), excess, label=name, lw=1)
-    ax_time.plot(1000 * run.elapsed, excess, label=name, lw=1)
+    ax_updates.plot(np.arange(1, len(excess)), excess[1:], label=name, lw=1)
+    ax_time.plot(1000 * run.elapsed[1:], excess[1:], label=name, lw=1)
+for ax in (ax_updates, ax_time):
+    ax.axhline(runs["batch (k = n)"].losses[0] - L_STAR, color="0.4", ls=":", lw=1,
+               label="start (w = 0, b = 0)")
 ax_updates.set(xscale="log", yscale="log", xlabel="number of updates",
                ylabel="training loss − L*", title="Progress per update")
 ax_time.set(xscale="log", yscale="log", xlabel="wall time of the updates (ms)",
@@ -189,6 +198,9 @@ for name, run in runs.items():
           f"{test_mse[name]:9.4f}")
 print(f"{'least squares':22s} {'':8s} {'':10s} {'':9s} {0:13.4f} "
       f"{loss(X_test, y_test, solution[:-1], solution[-1], model='linear'):9.4f}")
+cost_ratio = np.median(runs["batch (k = n)"].seconds) / np.median(runs["stochastic (k = 1)"].seconds)
+print(f"one batch update uses {n} times as many rows as a stochastic one, "
+      f"and costs {cost_ratio:.1f} times as much")
 
 # %%
 # Check: each variant made the expected number of updates and got close to the minimum.
@@ -205,9 +217,10 @@ assert np.any(np.diff(runs["stochastic (k = 1)"].losses) > 0), "single-sample st
 #   minimum within their first epoch, before they have seen each sample once: a noisy step in
 #   roughly the right direction is still progress. Their curves then wobble: with a constant learning rate the noise keeps
 #   them bouncing around the minimum, at a distance that shrinks with $\eta$ and with $k$.
-# * *Per second* (right) the picture changes. On this tiny table one update costs about the
-#   same **whatever** its batch size (within a factor of two, see the table): tens of
-#   microseconds of Python and NumPy overhead dwarf the arithmetic on at most 353 rows. So an
+# * *Per second* (right) the picture changes. On this tiny table one update costs nearly the
+#   same **whatever** its batch size: the full batch has hundreds of times as many rows as a
+#   single sample, yet its update costs only a few times as much (the line under the table).
+#   Tens of microseconds of Python and NumPy overhead dwarf the arithmetic on at most 353 rows. So an
 #   epoch of stochastic descent costs hundreds of overhead-bound updates while batch descent
 #   pays once. (The times are measured, so if the computer is busy with something else, a
 #   curve shows a flat stretch where one update waited.)
@@ -306,7 +319,8 @@ assert throughput.max() > 20 * throughput[0]
 # The Adam paper writes the same step with $\hat m = m/(1 - \beta_1^t)$, $\hat v = v/(1 - \beta_2^t)$
 # and $\eta\,\hat m/(\sqrt{\hat v} + \varepsilon)$; Keras folds the corrections into $\alpha_t$, which
 # differs only in where $\varepsilon$ sits. Squares, roots and divisions act on each coordinate.
-# The code, e.g. Adam's:
+# The code, e.g. Adam's, writes the moment updates as Keras does, $m \leftarrow m + (1 - \beta_1)(g - m)$,
+# which is the same $\beta_1 m + (1 - \beta_1) g$ rearranged:
 
 # %%
 print(inspect.getsource(optimizers.Adam.update))
@@ -358,14 +372,14 @@ for name, make in MAKERS.items():
 
 # %%
 fig, (ax_path, ax_loss) = plt.subplots(1, 2, figsize=(13, 4.8))
-grid_1, grid_2 = np.meshgrid(np.linspace(-2.5, 2.5, 200), np.linspace(-1.6, 1.6, 200))
+grid_1, grid_2 = np.meshgrid(np.linspace(-2.5, 1.5, 200), np.linspace(-2.1, 1.3, 200))
 surface = valley_loss(np.c_[grid_1.ravel(), grid_2.ravel()]).reshape(grid_1.shape)
 ax_path.contour(grid_1, grid_2, surface, levels=np.geomspace(0.01, 150, 14), colors="0.75")
 for name, path in paths.items():
     ax_path.plot(path[:, 0], path[:, 1], ".-", ms=3, lw=1, label=name)
     ax_loss.plot(valley_loss(path), label=f"{name}, η = {best_eta[name]}")
 ax_path.plot(0, 0, "k*", ms=12)
-ax_path.set(xlim=(-2.5, 2.5), ylim=(-1.6, 1.6), xlabel="θ₁", ylabel="θ₂",
+ax_path.set(xlim=(-2.5, 1.5), ylim=(-2.1, 1.3), xlabel="θ₁", ylabel="θ₂",
             title="Paths on the loss surface (minimum at ★)")
 ax_path.legend(fontsize=8, loc="lower right")
 ax_loss.set(yscale="log", xlabel="step", ylabel="loss", title="Loss per step")
@@ -483,8 +497,8 @@ for name, run in diabetes_runs.items():
 # like the valley above and the deep networks of the coming lessons.
 
 # %%
-best_run = runs["mini-batch (k = 32)"]
-r2 = 1 - np.mean((X_test @ best_run.w + best_run.b - y_test) ** 2) / np.mean(
+minibatch_run = runs["mini-batch (k = 32)"]
+r2 = 1 - np.mean((X_test @ minibatch_run.w + minibatch_run.b - y_test) ** 2) / np.mean(
     (y_test - y_test.mean()) ** 2
 )
 headline = helpers.record("05", minibatch_test_mse=test_mse["mini-batch (k = 32)"],
@@ -501,8 +515,10 @@ headline = helpers.record("05", minibatch_test_mse=test_mse["mini-batch (k = 32)
 # > * Keeping the learning rate of full-batch descent when switching to small batches: noisier
 # >   gradients need smaller steps (or a decaying learning rate).
 # > * Mixing up momentum conventions: Keras stores $v \leftarrow \mu v - \eta g$ and adds it;
-# >   other texts store $v \leftarrow \mu v + g$ and subtract $\eta v$. Both are the same
-# >   method, but their $\eta$ and $v$ mean different things.
+# >   other texts store $v \leftarrow \mu v + g$ and subtract $\eta v$ (the same steps while
+# >   $\eta$ is constant, but not once a schedule changes $\eta$), and some average,
+# >   $v \leftarrow \mu v + (1 - \mu) g$, which makes every step $1 - \mu$ times smaller for the
+# >   same $\eta$. Check the convention before copying a learning rate.
 # > * Assuming Adam's $\varepsilon$ sits where the paper puts it: Keras adds it to $\sqrt{v}$
 # >   after folding the bias correction into the step size, and RMSprop adds it *inside* the
 # >   root. With the default $\varepsilon = 10^{-7}$ this rarely matters; with a large
@@ -527,19 +543,22 @@ checks.check_value(
 
 # %% [markdown]
 # **Exercise 2: one Adam step by hand.** A parameter $w = 1$ has gradient $g = 0.5$ at the first
-# step ($t = 1$). With `Adam(learning_rate=0.1)` (so $\beta_1 = 0.9$, $\beta_2 = 0.999$,
-# $\varepsilon = 10^{-7}$), compute $m$, $v$, $\alpha_1$ and the new $w$ with the formulas of
-# section 5.
+# step ($t = 1$). With `Adam(learning_rate=0.1, epsilon=0.01)` (so $\eta = 0.1$,
+# $\varepsilon = 0.01$ and the default $\beta_1 = 0.9$, $\beta_2 = 0.999$), compute $m$, $v$,
+# $\alpha_1$ and the new $w$ with Keras' formulas of section 5. (The large $\varepsilon$ is on
+# purpose: it makes visible where Keras adds it.) The check compares with Keras itself.
 
 # %%
 w_after_adam = ...  # the new value of w
 
+keras_adam = keras.optimizers.Adam(learning_rate=0.1, epsilon=0.01)
 checks.check_value(
     w_after_adam,
-    trajectory(keras.optimizers.Adam(0.1), [np.array([1.0])], lambda p: [np.array([0.5])], 1)[-1, 0],
+    trajectory(keras_adam, [np.array([1.0])], lambda p: [np.array([0.5])], 1)[-1, 0],
     rtol=1e-5,
-    hint="m = 0.1·g, v = 0.001·g², α₁ = 0.1·√(1 − 0.999)/(1 − 0.9); w − α₁·m/(√v + ε)."
-    " The result is close to w − η·sign(g).",
+    hint="m and v start at 0, so after one step m = (1 − β₁)·g and v = (1 − β₂)·g²;"
+    " α₁ = η·√(1 − β₂)/(1 − β₁); then w − α₁·m/(√v + ε), with ε added to √v itself"
+    " (not to a bias-corrected √v̂ as in the paper).",
 )
 
 # %% [markdown]
@@ -568,15 +587,19 @@ assert checks.check_value(updates_per_epoch, np.ceil(len(X_train) / 32), hint="s
 
 # %%
 # Exercise 2
-g, eta, beta_1, beta_2, epsilon = 0.5, 0.1, 0.9, 0.999, 1e-7
+g, eta, beta_1, beta_2, epsilon = 0.5, 0.1, 0.9, 0.999, 0.01
 m = (1 - beta_1) * g  # 0.05
-v = (1 - beta_2) * g**2  # 0.00025
+v = (1 - beta_2) * g**2  # 0.00025, so √v ≈ 0.0158
 alpha_1 = eta * np.sqrt(1 - beta_2) / (1 - beta_1)  # ≈ 0.0316
 w_after_adam = 1.0 - alpha_1 * m / (np.sqrt(v) + epsilon)
-print(f"new w = {w_after_adam:.6f}")  # ≈ 0.9 = w − η·sign(g)
+# The paper's form adds ε to √v̂ = |g| = 0.5 instead, and steps almost the full η.
+m_hat, v_hat = m / (1 - beta_1), v / (1 - beta_2)
+w_paper = 1.0 - eta * m_hat / (np.sqrt(v_hat) + epsilon)
+print(f"new w, Keras: {w_after_adam:.6f}; the paper's form would give {w_paper:.6f}")
+keras_adam = keras.optimizers.Adam(learning_rate=0.1, epsilon=0.01)
 assert checks.check_value(
     w_after_adam,
-    trajectory(keras.optimizers.Adam(0.1), [np.array([1.0])], lambda p: [np.array([0.5])], 1)[-1, 0],
+    trajectory(keras_adam, [np.array([1.0])], lambda p: [np.array([0.5])], 1)[-1, 0],
     rtol=1e-5, hint="see above",
 )
 
