@@ -1,0 +1,405 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · Handwritten digits (MNIST) with a dense network
+#
+# **Goals.** After this lesson you can
+#
+# * load MNIST, look at it (images, pixel range, class counts) and scale it to $[0, 1]$;
+# * build a dense network with `keras.Input`, `Flatten` and `Dense` layers and count its
+#   parameters by hand;
+# * explain why the last layer outputs *logits* and the loss is told so with
+#   `from_logits=True`;
+# * train with a validation split and early stopping, then evaluate **once** on the test set;
+# * read learning curves and a confusion matrix, and look at the digits the model gets wrong;
+# * save a trained model to a `.keras` file and load it back.
+#
+# MNIST: 70 000 greyscale images of handwritten digits, 28 × 28 pixels, 60 000 for training
+# and 10 000 for testing (LeCun, Cortes & Burges). The full training set is an 11 MB
+# download. QUICK mode uses only the official 10 000 test images (1.6 MB), split again into
+# training and test parts, so it runs anywhere in seconds on real data.
+
+# %%
+# Set-up (the same cell opens every lesson): make `helpers` importable, also in Colab,
+# then seed everything, quiet TensorFlow and read QUICK mode. Lesson 00 explains it.
+import subprocess
+import sys
+from pathlib import Path
+
+COURSE_REPO = "https://github.com/dl-course/dl-course.git"
+if "google.colab" in sys.modules and not Path("dl-course").is_dir():
+    subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
+for root in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
+    if (root / "helpers" / "__init__.py").is_file():
+        sys.path.insert(0, str(root))
+        break
+import helpers
+
+QUICK = helpers.setup()
+
+# %%
+import tempfile
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import confusion_matrix
+
+from helpers import checks
+from helpers.datasets import load_mnist
+from helpers.plots import plot_confusion_matrix, plot_history, show_images
+
+# %% [markdown]
+# ## 1. The data
+#
+# `load_mnist` returns NumPy arrays: images as `uint8` of shape $(N, 28, 28)$ and labels
+# as integers $0 \dots 9$. It checks every downloaded file against its published SHA-256,
+# so a truncated download is caught instead of silently training on garbage.
+
+# %%
+(x_train_raw, y_train), (x_test_raw, y_test) = load_mnist()
+print("training images:", x_train_raw.shape, x_train_raw.dtype, "| labels:", y_train.shape)
+print("test images:    ", x_test_raw.shape, x_test_raw.dtype, "| labels:", y_test.shape)
+print("pixel values from", x_train_raw.min(), "to", x_train_raw.max())
+
+# %%
+show_images(x_train_raw[:24], titles=[f"label {d}" for d in y_train[:24]], ncols=12)
+# %% [markdown]
+# Each image is a grid of $28 \times 28 = 784$ brightness values, 0 (black background)
+# to 255 (white ink). The classes are roughly, not exactly, balanced: about a tenth each,
+# so a model that always answers "1" would score about 11 %, and guessing gives 10 %.
+
+# %%
+counts = np.bincount(y_train, minlength=10)
+fig, ax = plt.subplots(figsize=(6, 2.8))
+ax.bar(range(10), counts)
+ax.set_xticks(range(10))
+ax.set_xlabel("digit")
+ax.set_ylabel("training images")
+ax.set_title("Class counts in the training set")
+plt.show()
+print("share of the most common digit:", f"{counts.max() / counts.sum():.3f}")
+
+# %% [markdown]
+# **Scaling.** We divide by 255 so every input lies in $[0, 1]$. With raw values up to 255
+# the first layer's weighted sums are hundreds of times larger than the initialiser
+# assumes, the early gradients are huge and training is erratic. We also convert to
+# `float32`, the type the network computes in.
+
+# %%
+x_train = x_train_raw.astype("float32") / 255.0
+x_test = x_test_raw.astype("float32") / 255.0
+
+# %%
+# Check: scaled to [0, 1], nothing else changed
+assert x_train.min() == 0.0 and x_train.max() == 1.0
+assert x_train.shape == x_train_raw.shape and x_train.dtype == np.float32
+assert set(np.unique(y_train)) == set(range(10))
+
+# %% [markdown]
+# ## 2. The model
+#
+# `Flatten` turns each $28 \times 28$ image into a vector $x \in \mathbb{R}^{784}$. A hidden
+# `Dense` layer with $h$ ReLU units and an output `Dense` layer with 10 units compute
+#
+# $$a = \operatorname{ReLU}(W_1 x + b_1), \qquad z = W_2 a + b_2, \qquad
+#   p_k = \operatorname{softmax}(z)_k = \frac{e^{z_k}}{\sum_{j=0}^{9} e^{z_j}},$$
+#
+# with $W_1 \in \mathbb{R}^{h \times 784}$, $b_1 \in \mathbb{R}^{h}$,
+# $W_2 \in \mathbb{R}^{10 \times h}$, $b_2 \in \mathbb{R}^{10}$. The ten numbers $z$ are the
+# **logits**; softmax turns them into probabilities $p$ that are positive and sum to 1. The
+# digits are mutually exclusive classes, so softmax (not ten independent sigmoids) is the
+# right output, and the loss for an image of digit $y$ is the categorical cross-entropy
+#
+# $$L = -\log p_y = -z_y + \log \sum_{j=0}^{9} e^{z_j}.$$
+#
+# The right-hand form is why we leave softmax *out* of the model and pass
+# `from_logits=True` to the loss: Keras then computes $\log\sum e^{z_j}$ directly (the
+# "log-sum-exp" trick, subtracting $\max_j z_j$ first), which never takes the log of a
+# probability that has rounded to 0. The labels are integers $0 \dots 9$, not one-hot
+# vectors, so the loss is the *sparse* categorical cross-entropy.
+#
+# The layer sizes give the parameter count: $784h + h$ for the hidden layer and $10h + 10$
+# for the output layer.
+
+# %%
+HIDDEN = 512
+
+
+def build_model() -> keras.Model:
+    """784 inputs → HIDDEN ReLU units → 10 logits, compiled with Adam."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(HIDDEN, activation="relu"),
+            keras.layers.Dense(10),  # logits: softmax is applied inside the loss
+        ],
+        name="mnist_dense",
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+model = build_model()
+model.summary()
+
+# %%
+# Check: the parameter count matches the formula
+assert model.count_params() == (784 * HIDDEN + HIDDEN) + (10 * HIDDEN + 10)
+
+# %% [markdown]
+# **A model that was never trained answers at random.** Its weights are random numbers, so
+# `predict` runs fine and returns confident-looking nonsense. Accuracy is near 10 %.
+
+# %%
+untrained_pred = model.predict(x_test, verbose=0).argmax(axis=1)
+untrained_accuracy = float(np.mean(untrained_pred == y_test))
+print(f"accuracy before training: {untrained_accuracy:.3f}")
+
+# %%
+# Check: an untrained model is no better than guessing (10 %, give or take)
+assert untrained_accuracy < 0.25
+
+# %% [markdown]
+# ## 3. Training with a validation split and early stopping
+#
+# `validation_split=0.1` holds out the last 10 % of the training images (Keras takes them
+# *before* shuffling, and MNIST's order carries no pattern). After every epoch Keras
+# measures the loss on them. `EarlyStopping` stops once the validation loss has not improved
+# for `patience` epochs and, with `restore_best_weights=True`, rolls the model back to its
+# best epoch. The test set plays no part in any of this: it is used once, at the end.
+
+# %%
+EPOCHS = 30 if QUICK else 50
+stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
+history = model.fit(
+    x_train,
+    y_train,
+    validation_split=0.1,
+    epochs=EPOCHS,
+    batch_size=32,
+    callbacks=[stop],
+    verbose=0,
+)
+best_epoch = stop.best_epoch + 1
+print(f"trained {len(history.history['loss'])} epochs; best validation loss at epoch {best_epoch}")
+print(f"validation accuracy at that epoch: {history.history['val_accuracy'][stop.best_epoch]:.4f}")
+
+# %%
+plot_history(history, metrics=("loss", "accuracy"), title="MNIST, dense network")
+plt.show()
+
+# %% [markdown]
+# The training loss keeps falling; the validation loss levels off and then creeps up. From
+# there on the network is learning the training images rather than digits, which is what
+# early stopping cuts off. (The gap between the two accuracy curves is the same story.)
+#
+# ## 4. One evaluation on the test set
+
+# %%
+test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+print(f"test loss {test_loss:.4f} | test accuracy {test_accuracy:.4f}")
+
+# %%
+# Check: the course's target (full data: 60 000 training images; QUICK: 8 000 of the
+# official test images for training, 2 000 for testing)
+target = 0.95 if QUICK else 0.980
+assert test_accuracy >= target, f"test accuracy {test_accuracy:.4f} is below {target}"
+
+# %% [markdown]
+# ## 5. What the model gets wrong
+#
+# `predict` returns logits; the predicted class is the largest, $\hat y = \arg\max_k z_k$
+# (softmax does not change the order). For probabilities apply softmax explicitly.
+
+# %%
+logits = model.predict(x_test, verbose=0)
+probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=1))
+y_pred = logits.argmax(axis=1)
+assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+assert np.isclose(np.mean(y_pred == y_test), test_accuracy, atol=1e-6)
+
+plot_confusion_matrix(
+    y_test,
+    y_pred,
+    labels=[str(d) for d in range(10)],
+    title="MNIST test set: true (rows) vs predicted (columns)",
+)
+plt.show()
+
+# %% [markdown]
+# The diagonal holds the correct answers. The largest off-diagonal cells name the digit
+# pairs the network mixes up; below are the mistakes it was most sure about.
+
+# %%
+wrong = np.flatnonzero(y_pred != y_test)
+most_confident = wrong[np.argsort(-probabilities[wrong, y_pred[wrong]])][:24]
+show_images(
+    x_test_raw[most_confident],
+    titles=[
+        f"pred {y_pred[i]} ({probabilities[i, y_pred[i]]:.2f})\ntrue {y_test[i]}"
+        for i in most_confident
+    ],
+    ncols=8,
+)
+plt.show()
+print(f"{len(wrong)} of {len(y_test)} test images misclassified")
+
+# %% [markdown]
+# Several of these are hard for people too; others show the limits of a network that
+# sees 784 unrelated numbers: it has no notion that neighbouring pixels belong together
+# or that a digit shifted by two pixels is the same digit. Convolutional networks
+# (lesson 11) build that in.
+#
+# ## 6. Save and reload
+#
+# `model.save("name.keras")` writes the architecture, the weights and the compile settings
+# (optimizer state included) into one zip file; `keras.models.load_model` restores it. We
+# write to a temporary folder so nothing lands in the course's repository.
+
+# %%
+with tempfile.TemporaryDirectory() as folder:
+    path = Path(folder) / "mnist_dense.keras"
+    model.save(path)
+    print(f"saved {path.name}: {path.stat().st_size / 1e6:.1f} MB")
+    reloaded = keras.models.load_model(path)
+
+reloaded_logits = reloaded.predict(x_test, verbose=0)
+
+# %%
+# Check: the reloaded model computes exactly what the trained one does
+np.testing.assert_allclose(reloaded_logits, logits, rtol=0, atol=1e-6)
+assert np.array_equal(reloaded_logits.argmax(axis=1), y_pred)
+
+# %% [markdown]
+# > **Common mistakes**
+# >
+# > * Feeding raw 0–255 pixels: scale to $[0, 1]$ (and convert to `float32`) first.
+# > * A softmax output layer *and* `from_logits=True`: softmax is then applied twice and the
+# >   model learns slowly. Either logits with `from_logits=True` (as here) or softmax with
+# >   `from_logits=False`.
+# > * Sigmoid outputs with categorical cross-entropy for exclusive classes: use softmax.
+# > * One-hot labels with `SparseCategoricalCrossentropy`, or integer labels with
+# >   `CategoricalCrossentropy`: the shapes do not match. Integers go with *sparse*.
+# > * Using the test set as `validation_data`: early stopping then chooses the epoch on the
+# >   test images, and the test score is no longer an honest estimate.
+# > * Training a fixed number of epochs without looking at a validation curve.
+# > * Calling `predict` on a model that was never trained: it runs and gives random answers.
+# > * Saving in the legacy HDF5 format (`.h5`); Keras 3 uses the `.keras` format.
+
+# %% [markdown]
+# ## Exercises
+#
+# **Exercise 1: count parameters.** A dense layer from the 784 pixels to 64 units: how many
+# trainable parameters does it have?
+
+# %%
+answer_params = ...  # a whole number
+
+checks.check_value(
+    answer_params,
+    784 * 64 + 64,
+    hint="Every unit has one weight per input and one bias.",
+)
+
+# %% [markdown]
+# **Exercise 2: accuracy from the confusion matrix.** `cm` below is the test confusion
+# matrix (rows: true digit, columns: predicted digit). Compute the test accuracy from `cm`
+# alone.
+
+# %%
+cm = confusion_matrix(y_test, y_pred, labels=range(10))
+accuracy_from_cm = ...  # a number between 0 and 1
+
+checks.check_value(
+    accuracy_from_cm,
+    test_accuracy,
+    rtol=1e-5,
+    hint="Correct answers sit on the diagonal (np.trace); divide by the number of test images.",
+)
+
+# %% [markdown]
+# **Exercise 3: the worst confusion.** Which pair (true digit, predicted digit), with the
+# two different, is the most frequent mistake? Enter it as a tuple `(true, predicted)`.
+
+# %%
+answer_pair = ...  # e.g. (4, 9)
+
+off_diagonal = cm - np.diag(np.diag(cm))
+worst = np.unravel_index(off_diagonal.argmax(), cm.shape)
+checks.check_value(
+    answer_pair,
+    worst,
+    hint="Set the diagonal of cm to 0 and find the largest cell (argmax, np.unravel_index).",
+)
+
+# %% [markdown]
+# **Exercise 4: which output and loss?** Ten exclusive classes, integer labels. Which
+# combination is right?
+#
+# * (a) `Dense(10, activation="sigmoid")` and `BinaryCrossentropy()`
+# * (b) `Dense(10)` and `SparseCategoricalCrossentropy(from_logits=True)`
+# * (c) `Dense(10, activation="softmax")` and `SparseCategoricalCrossentropy(from_logits=True)`
+
+# %%
+answer_output = ...  # "a", "b" or "c"
+
+checks.check_choice(
+    answer_output,
+    "b",
+    hint="Exclusive classes need softmax exactly once: in the model or in the loss, not both.",
+)
+
+# %% [markdown]
+# ## Solutions
+
+# %%
+# Exercise 1: 784 weights per unit, 64 units, plus one bias per unit.
+answer_params = 784 * 64 + 64  # 50 240
+assert checks.check_value(answer_params, 784 * 64 + 64, hint="see above")
+
+# %%
+# Exercise 2
+accuracy_from_cm = np.trace(cm) / cm.sum()
+print(f"accuracy from the confusion matrix: {accuracy_from_cm:.4f}")
+assert checks.check_value(accuracy_from_cm, test_accuracy, rtol=1e-5, hint="see above")
+
+# %%
+# Exercise 3
+mistakes = cm.copy()
+np.fill_diagonal(mistakes, 0)
+answer_pair = tuple(int(i) for i in np.unravel_index(mistakes.argmax(), mistakes.shape))
+print(f"most frequent mistake: a true {answer_pair[0]} read as {answer_pair[1]}")
+assert checks.check_value(answer_pair, worst, hint="see above")
+
+# %%
+# Exercise 4: (b). (a) treats the digits as ten independent yes/no questions; (c) applies
+# softmax twice (once in the layer, once in the loss).
+answer_output = "b"
+assert checks.check_choice(answer_output, "b", hint="see above")
+
+# %% [markdown]
+# ## Results
+
+# %%
+helpers.record("06", test_accuracy=test_accuracy)

@@ -1,0 +1,547 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 09 · Dropout, and comparing two models honestly on a small data set
+#
+# **Goals.** After this lesson you can
+#
+# * make over-fitting visible: learning curves, and training against test accuracy, both
+#   measured with `model.evaluate`;
+# * explain *inverted* dropout (what Keras does at training and at inference time) and
+#   check it on a tensor;
+# * compare two models on a data set of 208 rows with repeated stratified k-fold
+#   cross-validation, with the scaler and early stopping kept inside each fold;
+# * read a paired comparison (the same folds for both models) and report the result
+#   honestly, whichever model wins.
+#
+# **Data.** The UCI "Connectionist Bench (Sonar, Mines vs. Rocks)" set (Gorman &
+# Sejnowski, 1988): 208 sonar returns, each summarised by the energy in 60 frequency bands
+# (values in $[0, 1]$), bounced off either a metal cylinder ("M", a mine) or a rock ("R").
+
+# %%
+# Set-up (the same cell opens every lesson): make `helpers` importable, also in Colab,
+# then seed everything, quiet TensorFlow and read QUICK mode. Lesson 00 explains it.
+import subprocess
+import sys
+from pathlib import Path
+
+COURSE_REPO = "https://github.com/dl-course/dl-course.git"
+if "google.colab" in sys.modules and not Path("dl-course").is_dir():
+    subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
+for root in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
+    if (root / "helpers" / "__init__.py").is_file():
+        sys.path.insert(0, str(root))
+        break
+import helpers
+
+QUICK = helpers.setup()
+
+# %%
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy import stats
+from sklearn.preprocessing import StandardScaler
+
+from helpers import checks
+from helpers.crossval import cross_validate, fit_in_memory
+from helpers.datasets import load_sonar
+from helpers.evaluation import train_val_test_split
+from helpers.plots import plot_history
+
+SEED = helpers.seed()
+
+# %% [markdown]
+# ## 1. The data
+
+# %%
+sonar = load_sonar()
+print(sonar.shape)
+print(sonar["label"].value_counts().to_string())
+sonar.head(3)
+
+# %%
+x = sonar.drop(columns="label").to_numpy(dtype="float32")
+y = (sonar["label"] == "M").to_numpy().astype("int64")  # 1 = mine, 0 = rock
+
+fig, ax = plt.subplots(figsize=(8, 3))
+for label, name in ((1, "mine (M)"), (0, "rock (R)")):
+    ax.plot(x[y == label].mean(axis=0), label=f"{name}, mean of {np.sum(y == label)} returns")
+ax.set_xlabel("frequency band")
+ax.set_ylabel("energy")
+ax.set_title("Average sonar return per class")
+ax.legend()
+plt.show()
+
+# %%
+# Check: 208 returns, 60 bands in [0, 1], both classes present
+assert x.shape == (208, 60) and set(np.unique(y)) == {0, 1}
+assert x.min() >= 0 and x.max() <= 1
+
+# %% [markdown]
+# The two averages differ, but individual returns overlap a lot: it is a hard problem with
+# very few examples, 60 features for 208 rows. That is exactly where a large network learns
+# the training rows by heart.
+#
+# ## 2. Over-fitting, made visible
+#
+# One stratified split into training (60 %), validation (20 %) and test (20 %) rows. The
+# scaler is fit on the training rows only, then applied to all three parts.
+#
+# The network is deliberately large for 124 rows: 60 inputs, 512 ReLU units, one sigmoid
+# output, about 32 000 weights. We train it for a fixed, generous number of epochs *without*
+# early stopping, to watch what happens. `fit_in_memory` (from `helpers/crossval.py`) is
+# `model.fit(x, y, validation_data=..., epochs=..., batch_size=...)` with the rows fed
+# through one `tf.data` pipeline; on a table this small that is several times faster than
+# handing Keras NumPy arrays.
+
+# %%
+x_train, x_val, x_test, y_train, y_val, y_test = train_val_test_split(
+    x, y, val_size=0.2, test_size=0.2, seed=SEED
+)
+scaler = StandardScaler().fit(x_train)
+x_train_s, x_val_s, x_test_s = (scaler.transform(part) for part in (x_train, x_val, x_test))
+print(f"rows: {len(x_train)} training, {len(x_val)} validation, {len(x_test)} test")
+assert (len(x_train), len(x_val), len(x_test)) == (124, 42, 42)
+
+HIDDEN = 512
+DEMO_EPOCHS = 60 if QUICK else 150
+BATCH_SIZE = 16
+
+
+def build_plain() -> keras.Model:
+    """A big dense network and nothing to stop it over-fitting."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(60,)),
+            keras.layers.Dense(HIDDEN, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="plain",
+    )
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+plain = build_plain()
+history_plain = fit_in_memory(
+    plain,
+    x_train_s,
+    y_train,
+    validation_data=(x_val_s, y_val),
+    epochs=DEMO_EPOCHS,
+    batch_size=BATCH_SIZE,
+)
+plot_history(history_plain, metrics=("loss", "accuracy"), title="No dropout")
+plt.show()
+
+# %% [markdown]
+# The training loss heads for zero while the validation loss reaches its minimum early and
+# then climbs: the network keeps getting *more confident* on rows it has memorised, and
+# more confidently wrong on new ones. Training and test accuracy, both measured with
+# `model.evaluate`, show the gap:
+
+# %%
+val_loss_plain = np.array(history_plain.history["val_loss"])
+train_acc_plain = plain.evaluate(x_train_s, y_train, verbose=0)[1]
+test_acc_plain = plain.evaluate(x_test_s, y_test, verbose=0)[1]
+print(f"best validation loss at epoch {val_loss_plain.argmin() + 1} of {DEMO_EPOCHS}")
+print(f"no dropout: training accuracy {train_acc_plain:.3f} | test accuracy {test_acc_plain:.3f}")
+
+# %%
+# Check: the big network memorises the training rows and its validation loss rises again
+assert train_acc_plain >= 0.99
+assert val_loss_plain[-1] > 1.2 * val_loss_plain.min()
+
+# %% [markdown]
+# ## 3. Dropout
+#
+# During training a `Dropout(rate)` layer sets each of its inputs to zero with probability
+# $r$ (the rate), independently at every step, so no unit can rely on any particular other
+# unit being there. Keras implements **inverted dropout**: with a mask
+# $m_i \sim \text{Bernoulli}(1 - r)$,
+#
+# $$\tilde{x}_i = \begin{cases} \dfrac{m_i\, x_i}{1 - r} & \text{during training} \\[1ex]
+#   x_i & \text{at inference,} \end{cases}
+#   \qquad \mathbb{E}[\tilde{x}_i] = (1 - r)\,\frac{x_i}{1 - r} = x_i .$$
+#
+# The kept units are scaled **up** by $1/(1-r)$ during training, so each unit's expected
+# input is the same in training and at inference, and **nothing** is scaled at inference:
+# the layer simply passes its input through. (The original paper instead scaled the
+# weights by $1 - r$ at test time; the two are equivalent in expectation.)
+#
+# Let us check that on a tensor. `training=True` is what `fit` uses; `predict` and
+# `evaluate` call the layer with `training=False`.
+
+# %%
+RATE = 0.4
+x_demo = np.random.default_rng(SEED).uniform(1.0, 2.0, size=(1, 10_000)).astype("float32")
+dropout = keras.layers.Dropout(RATE, seed=SEED)
+during_training = keras.ops.convert_to_numpy(dropout(x_demo, training=True))
+at_inference = keras.ops.convert_to_numpy(dropout(x_demo, training=False))
+
+kept = during_training != 0
+print(f"share of units dropped: {1 - kept.mean():.3f} (rate {RATE})")
+print(f"a kept unit: {x_demo[kept][0]:.4f} → {during_training[kept][0]:.4f}")
+print(f"mean: input {x_demo.mean():.4f} | training {during_training.mean():.4f}")
+
+# %%
+# Check: inverted dropout, as in the formula
+np.testing.assert_allclose(during_training[kept], x_demo[kept] / (1 - RATE), rtol=1e-6)
+np.testing.assert_array_equal(at_inference, x_demo)  # nothing scaled at inference
+assert abs((1 - kept.mean()) - RATE) < 0.03  # about a fraction `rate` dropped
+assert abs(during_training.mean() / x_demo.mean() - 1) < 0.03  # the mean is preserved
+
+# %% [markdown]
+# The same network with dropout: 20 % on the inputs (each sonar band may be missing) and
+# 50 % on the hidden units, the rates of the original paper.
+
+
+# %%
+def build_dropout() -> keras.Model:
+    """The same network with dropout on the inputs and on the hidden layer."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(60,)),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(HIDDEN, activation="relu"),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="dropout",
+    )
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+with_dropout = build_dropout()
+history_dropout = fit_in_memory(
+    with_dropout,
+    x_train_s,
+    y_train,
+    validation_data=(x_val_s, y_val),
+    epochs=DEMO_EPOCHS,
+    batch_size=BATCH_SIZE,
+)
+plot_history(history_dropout, metrics=("loss", "accuracy"), title="With dropout")
+plt.show()
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+epochs = np.arange(1, DEMO_EPOCHS + 1)
+ax.plot(epochs, history_plain.history["val_loss"], label="no dropout")
+ax.plot(epochs, history_dropout.history["val_loss"], label="dropout")
+ax.set(xlabel="epoch", ylabel="validation loss", title="Validation loss, same split")
+ax.grid(alpha=0.3)
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# **Reading training accuracy correctly.** The accuracy in `fit`'s logs is averaged over
+# the epoch's batches *with dropout active*, so it understates what the trained network
+# does on its training rows. `evaluate` runs with dropout off:
+
+# %%
+train_acc_log = history_dropout.history["accuracy"][-1]
+train_acc_dropout = with_dropout.evaluate(x_train_s, y_train, verbose=0)[1]
+test_acc_dropout = with_dropout.evaluate(x_test_s, y_test, verbose=0)[1]
+print(
+    f"dropout: training accuracy from fit's log {train_acc_log:.3f}, "
+    f"from evaluate {train_acc_dropout:.3f} | test accuracy {test_acc_dropout:.3f}"
+)
+print(
+    f"no dropout:                                  "
+    f"from evaluate {train_acc_plain:.3f} | test accuracy {test_acc_plain:.3f}"
+)
+print(
+    f"validation loss at the last epoch: no dropout {val_loss_plain[-1]:.3f}, "
+    f"dropout {history_dropout.history['val_loss'][-1]:.3f}"
+)
+
+# %% [markdown]
+# With dropout the validation loss stays lower and rises much more slowly. But **do not
+# read much into the two test accuracies above**: they come from 42 rows, so one
+# return more or less correct moves the score by $1/42 \approx 2.4$ points. The standard
+# error of an accuracy $p$ measured on $n$ independent rows is
+#
+# $$\operatorname{SE}(p) = \sqrt{\frac{p\,(1 - p)}{n}} \approx \sqrt{\frac{0.8 \times 0.2}{42}}
+#   \approx 0.06,$$
+#
+# so differences of several points between the two models are well within the noise of a
+# single split (with a 52-row test set, one row is still ~2 points). A conclusion drawn from
+# one unseeded run on one split is a coin toss. We need many splits.
+
+# %%
+print(
+    f"one test row is worth {1 / len(y_test):.3f} of accuracy; "
+    f"SE at p = 0.8: {np.sqrt(0.8 * 0.2 / len(y_test)):.3f}"
+)
+
+# %% [markdown]
+# ## 4. Repeated stratified k-fold cross-validation
+#
+# $k$-fold cross-validation cuts the rows into $k$ parts (*folds*); each fold is the test set
+# once while a fresh model trains on the other $k-1$. *Stratified*: every fold keeps the
+# mine/rock ratio. *Repeated*: the whole procedure runs $R$ times with different cuts, so we
+# get $kR$ scores. Everything that learns from data stays inside the fold:
+#
+# 1. the fold's training rows are split again (stratified, 80/20) into rows to fit on and
+#    validation rows for early stopping, which restores the best epoch's weights: the
+#    fold's test rows are never used to choose anything;
+# 2. the `StandardScaler` is fit on the rows to fit on only;
+# 3. the trained model is scored once on the fold's test rows with `model.evaluate`.
+#
+# `helpers.crossval.cross_validate` does exactly this (read it: it is short). Both models
+# get the same `random_state`, hence the **same folds**, so their scores can be compared
+# fold by fold.
+
+# %%
+N_SPLITS, N_REPEATS = (3, 1) if QUICK else (5, 2)
+CV_SETTINGS = dict(
+    random_state=SEED,
+    n_splits=N_SPLITS,
+    n_repeats=N_REPEATS,
+    epochs=60 if QUICK else 300,
+    patience=10 if QUICK else 30,
+    batch_size=BATCH_SIZE,
+)
+start = time.perf_counter()
+cv_plain = cross_validate(build_plain, x, y, **CV_SETTINGS)
+cv_dropout = cross_validate(build_dropout, x, y, **CV_SETTINGS)
+print(f"cross-validation took {time.perf_counter() - start:.0f} s")
+print("no dropout:", cv_plain)
+print("dropout:   ", cv_dropout)
+print(
+    "epochs kept by early stopping, median: "
+    f"no dropout {np.median(cv_plain.best_epochs):.0f}, "
+    f"dropout {np.median(cv_dropout.best_epochs):.0f}"
+)
+
+# %%
+# Check: both models were scored on the very same folds, every row tested once per repeat
+assert len(cv_plain.scores) == len(cv_dropout.scores) == N_SPLITS * N_REPEATS
+for a, b in zip(cv_plain.test_indices, cv_dropout.test_indices, strict=True):
+    assert np.array_equal(a, b)
+assert sorted(np.concatenate(cv_plain.test_indices[:N_SPLITS])) == list(range(len(y)))
+
+# %% [markdown]
+# ## 5. The paired comparison
+#
+# For fold $j$ let $d_j = a^{\text{dropout}}_j - a^{\text{plain}}_j$. Both models saw the
+# same rows in fold $j$, so $d_j$ removes the part of the variation that comes from the
+# fold being easy or hard. We report $\bar d \pm s_d$ over the $n = kR$ folds.
+#
+# The folds are not independent (they share training rows), so the usual $t$-test is too
+# optimistic. The *corrected resampled* $t$-statistic of Nadeau & Bengio (2003) inflates
+# the variance by the ratio of test to training rows, $n_2/n_1 = 1/(k-1)$:
+#
+# $$t = \frac{\bar d}{\sqrt{\left(\frac{1}{n} + \frac{n_2}{n_1}\right) s_d^2}},
+#   \qquad \text{with } n - 1 \text{ degrees of freedom.}$$
+
+# %%
+differences = cv_dropout.scores - cv_plain.scores
+mean_diff, sd_diff = differences.mean(), differences.std(ddof=1)
+n_folds = len(differences)
+t_stat = mean_diff / np.sqrt((1 / n_folds + 1 / (N_SPLITS - 1)) * sd_diff**2)
+p_value = 2 * stats.t.sf(abs(t_stat), df=n_folds - 1)
+wins, ties = int(np.sum(differences > 0)), int(np.sum(differences == 0))
+print(f"dropout − no dropout, per fold: {mean_diff:+.3f} ± {sd_diff:.3f} (mean ± sd)")
+print(
+    f"dropout better on {wins}, equal on {ties}, worse on {n_folds - wins - ties} "
+    f"of {n_folds} folds; corrected t = {t_stat:.2f}, p = {p_value:.2f}"
+)
+
+# %%
+fig, (ax_scores, ax_diff) = plt.subplots(1, 2, figsize=(10, 4), width_ratios=(2, 1))
+rng = np.random.default_rng(SEED)
+for position, result in ((0, cv_plain), (1, cv_dropout)):
+    ax_scores.boxplot(result.scores, positions=[position], widths=0.5, showmeans=True)
+for a, b in zip(cv_plain.scores, cv_dropout.scores, strict=True):
+    ax_scores.plot([0, 1], [a, b], color="grey", alpha=0.4, lw=1)
+for position, result in ((0, cv_plain), (1, cv_dropout)):
+    jitter = rng.uniform(-0.06, 0.06, len(result.scores))
+    ax_scores.scatter(position + jitter, result.scores, s=14, zorder=3)
+ax_scores.set_xticks([0, 1], ["no dropout", "dropout"])
+ax_scores.set_ylabel("test accuracy of the fold")
+ax_scores.set_title(f"{N_REPEATS} × {N_SPLITS}-fold CV (lines join the same fold)")
+ax_diff.boxplot(differences, positions=[0], widths=0.5, showmeans=True)
+ax_diff.scatter(rng.uniform(-0.06, 0.06, n_folds), differences, s=14, zorder=3)
+ax_diff.axhline(0, color="k", lw=1, ls="--")
+ax_diff.set_xticks([0], ["dropout − no dropout"])
+ax_diff.set_title("Per-fold difference")
+for ax in (ax_scores, ax_diff):
+    ax.grid(alpha=0.3, axis="y")
+fig.tight_layout()
+plt.show()
+
+# %%
+better, worse = ("dropout", "no dropout") if mean_diff > 0 else ("no dropout", "dropout")
+verdict = "clearly" if p_value < 0.05 else "on average, but the difference is within the noise"
+print(
+    f"{better} beats {worse} {verdict}: {abs(mean_diff):.3f} of accuracy "
+    f"(p = {p_value:.2f}, corrected resampled t-test)."
+)
+best_cv = max(cv_plain.mean, cv_dropout.mean)
+
+# %%
+# Check: the course's target for the better model (full mode: 2 × 5-fold CV)
+if not QUICK:
+    assert best_cv >= 0.83, f"best mean CV accuracy {best_cv:.3f} is below 0.83"
+
+# %% [markdown]
+# **What to conclude.** Over-fitting is plain to see in one run: the big network without
+# dropout memorises its 124 training rows and its validation loss climbs. Dropout keeps the
+# validation loss lower for longer. Whether that becomes *better accuracy* once early
+# stopping has done its job for both models is a smaller effect, and only the
+# cross-validated, paired numbers above can say how large it is; the line printed above
+# says what this run found, including when the answer is "no clear difference".
+#
+# > **Common mistakes**
+# >
+# > * Reading training accuracy from `fit`'s logs when the model has dropout: it is measured
+# >   with dropout active. Compare training and test accuracy with `evaluate` on both.
+# > * Thinking Keras scales activations by $1-r$ at inference. It uses *inverted* dropout:
+# >   kept units are scaled by $1/(1-r)$ during training and nothing happens at inference.
+# > * Drawing a conclusion from one unseeded run on one small test set: on 42 or 52 rows one
+# >   sample is about 2 points. Use repeated, stratified cross-validation, report
+# >   mean ± sd, and compare the two models on the same folds.
+# > * Fitting the scaler on all rows before cross-validation: the test folds then leak into
+# >   the scaling. Fit it inside each fold on the training rows only.
+# > * Early stopping on the fold's test rows (or the test set): that chooses the epoch on
+# >   the data used for the score. Hold out a validation part of the training rows.
+# > * A fixed 100 epochs with no validation set is not a training procedure: use a
+# >   validation split and `EarlyStopping(restore_best_weights=True)`.
+# > * Putting dropout after the output layer, or using rates so high (0.8 and more on a
+# >   small layer) that the network cannot learn at all.
+
+# %% [markdown]
+# ## Exercises
+#
+# **Exercise 1: the scale of a kept unit.** A `Dropout(0.25)` layer receives the value
+# $3.0$ during training and keeps it. What value does it pass on?
+
+# %%
+answer_kept = ...  # a number
+
+checks.check_value(
+    answer_kept,
+    3.0 / (1 - 0.25),
+    hint="Inverted dropout divides kept values by the probability of keeping them, 1 − rate.",
+)
+
+# %% [markdown]
+# **Exercise 2: dropout by hand.** Complete `my_dropout(x, mask, rate)`: `mask` holds 1
+# for kept and 0 for dropped units; return what a Keras `Dropout(rate)` layer outputs during
+# training with that mask. The check compares it with a reference on several inputs.
+
+
+# %%
+def my_dropout(x, mask, rate):
+    # Your code: apply the mask and the inverted-dropout scaling.
+    raise NotImplementedError
+
+
+def reference_dropout(x, mask, rate):
+    return np.where(mask == 1, x / (1 - rate), 0.0)
+
+
+exercise_rng = np.random.default_rng(0)
+dropout_inputs = [
+    (exercise_rng.normal(size=shape), (exercise_rng.uniform(size=shape) > rate) * 1, rate)
+    for shape, rate in (((5,), 0.5), ((3, 4), 0.2), ((2, 8), 0.75))
+]
+checks.check_function(
+    my_dropout,
+    reference_dropout,
+    dropout_inputs,
+    hint="Multiply x by the mask, then divide by 1 − rate (not multiply by it).",
+)
+
+# %% [markdown]
+# **Exercise 3: where does the scaler go?** In cross-validation, the `StandardScaler` is fit
+#
+# * (a) once on all 208 rows, before the folds are made;
+# * (b) in every fold, on that fold's training rows only;
+# * (c) in every fold, on that fold's test rows, since those are what we score.
+
+# %%
+answer_scaler = ...  # "a", "b" or "c"
+
+checks.check_choice(
+    answer_scaler,
+    "b",
+    hint="Anything fit on a row that is later used for scoring lets the score peek at it.",
+)
+
+# %% [markdown]
+# **Exercise 4: how much is one row worth?** The original version of this experiment
+# scored the models on a test set of 52 rows. By how much does the accuracy change when
+# one more row is classified correctly? (A fraction, e.g. 0.05 for 5 points.)
+
+# %%
+answer_one_row = ...  # a number
+
+checks.check_value(
+    answer_one_row,
+    1 / 52,
+    rtol=1e-3,
+    hint="Accuracy is (number correct) / (number of rows).",
+)
+
+# %% [markdown]
+# ## Solutions
+
+# %%
+# Exercise 1: kept with probability 0.75, so scaled by 1 / 0.75.
+answer_kept = 3.0 / (1 - 0.25)  # 4.0
+assert checks.check_value(answer_kept, 3.0 / (1 - 0.25), hint="see above")
+
+
+# %%
+# Exercise 2
+def my_dropout(x, mask, rate):
+    return x * mask / (1 - rate)
+
+
+assert checks.check_function(my_dropout, reference_dropout, dropout_inputs, hint="see above")
+
+# %%
+# Exercise 3: (b). (a) leaks the test folds' means and spreads into training; (c) scores a
+# model on data it was fit to.
+answer_scaler = "b"
+assert checks.check_choice(answer_scaler, "b", hint="see above")
+
+# %%
+# Exercise 4: one row of 52 is about 1.9 points of accuracy.
+answer_one_row = 1 / 52
+assert checks.check_value(answer_one_row, 1 / 52, rtol=1e-3, hint="see above")
+
+# %% [markdown]
+# ## Results
+
+# %%
+helpers.record(
+    "09",
+    cv_acc_plain=cv_plain.mean,
+    cv_sd_plain=cv_plain.std,
+    cv_acc_dropout=cv_dropout.mean,
+    cv_sd_dropout=cv_dropout.std,
+    cv_diff_dropout_minus_plain=mean_diff,
+    cv_diff_sd=sd_diff,
+)
