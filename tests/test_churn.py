@@ -131,7 +131,7 @@ def test_model_shapes_and_early_stopping_restores_best():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 5)).astype("float32")
     y = (X[:, 0] + 0.3 * rng.normal(size=300) > 0.5).astype("float32")
-    model = churn.build_model(5, hidden=(8,), dropout=0.0, learning_rate=0.01)
+    model = churn.build_model(5, hidden=(8,), l2=0.0, learning_rate=0.01)
     assert model.input_shape == (None, 5) and model.output_shape == (None, 1)
     history = churn.fit_with_early_stopping(
         model, (X[:200], y[:200]), (X[200:], y[200:]), epochs=60, batch_size=32, patience=3
@@ -148,3 +148,13 @@ def test_build_model_rejects_bad_settings():
         churn.build_model(0)
     with pytest.raises(ValueError):
         churn.build_model(5, dropout=1.0)
+    with pytest.raises(ValueError):
+        churn.build_model(5, l2=-1.0)
+
+
+def test_build_model_layers_follow_the_settings():
+    model = churn.build_model(7, hidden=(8, 4), dropout=0.3, l2=0.01)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["InputLayer", "Dense", "Dropout", "Dense", "Dropout", "Dense"]
+    assert len(model.losses) == 2  # one L2 penalty per hidden layer
+    assert churn.build_model(7).count_params() == 7 * 16 + 16 + 16 + 1

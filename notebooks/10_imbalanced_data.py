@@ -1,0 +1,452 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 10 · Imbalanced data: what rebalancing really buys
+#
+# In the churn table of lesson 08 only 26.5 % of customers leave. Many tutorials "fix" such
+# imbalance by resampling, report a big jump in F1, and stop there. This lesson measures each
+# remedy honestly: every method is trained on the **training split only** and judged on the
+# same **untouched test split with its natural class rates**.
+#
+# **Goals.** You will
+#
+# 1. see why accuracy lies on imbalanced data;
+# 2. apply class weights, random under- and over-sampling, SMOTE, an ensemble of balanced
+#    models, and focal loss, and compare them in one table;
+# 3. separate what rebalancing changes (mostly the operating point) from what the decision
+#    threshold alone can do;
+# 4. see, on numbers, how resampling *before* the split inflates the score.
+
+# %%
+# Set-up (the same cell opens every lesson): make `helpers` importable, also in Colab,
+# then seed everything, quiet TensorFlow and read QUICK mode. Lesson 00 explains it.
+import subprocess
+import sys
+from pathlib import Path
+
+COURSE_REPO = "https://github.com/dl-course/dl-course.git"
+if "google.colab" in sys.modules and not Path("dl-course").is_dir():
+    subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
+for root in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
+    if (root / "helpers" / "__init__.py").is_file():
+        sys.path.insert(0, str(root))
+        break
+import helpers
+
+QUICK = helpers.setup()
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from imblearn.over_sampling import SMOTE, RandomOverSampler
+from imblearn.under_sampling import RandomUnderSampler
+from IPython.display import display
+from sklearn.model_selection import train_test_split
+from sklearn.utils.class_weight import compute_class_weight
+
+from helpers import checks, churn
+from helpers import evaluation as ev
+
+SEED = helpers.seed()
+EPOCHS = 6 if QUICK else 300  # upper bound; early stopping picks the epoch
+PATIENCE = 2 if QUICK else 10
+N_MEMBERS = 2 if QUICK else 5  # models in the balanced ensemble
+BATCH = 256
+
+# %% [markdown]
+# ## 1 · The data, exactly as in lesson 08
+#
+# The cleaning functions built in lesson 08, then the same stratified 70/10/20 split, then
+# the preprocessor fitted on training rows only.
+
+# %%
+data = churn.clean_telco(helpers.datasets.load_telco_churn())
+X, y = churn.features_and_target(data)
+X_train, X_val, X_test, y_train, y_val, y_test = ev.train_val_test_split(
+    X, y, val_size=0.1, test_size=0.2, seed=SEED
+)
+preprocessor = churn.make_preprocessor(X_train)
+A_train = preprocessor.fit_transform(X_train).astype("float32")
+A_val = preprocessor.transform(X_val).astype("float32")
+A_test = preprocessor.transform(X_test).astype("float32")
+print(f"train {A_train.shape}, validation {A_val.shape}, test {A_test.shape}")
+print(f"churn rate: train {y_train.mean():.3f}, validation {y_val.mean():.3f}, "
+      f"test {y_test.mean():.3f}")
+
+# %% [markdown]
+# ## 2 · Why accuracy lies
+#
+# A "model" that always answers *stays* never finds a churner, yet its accuracy is the share
+# of stayers:
+
+# %%
+baseline = ev.binary_metrics(y_test, np.zeros(len(y_test)))
+print(f"always 'stays': accuracy {baseline['accuracy']:.3f}, churn recall "
+      f"{baseline['recall']:.3f}, churn F1 {baseline['f1']:.3f}")
+
+# %% [markdown]
+# 73 % accuracy for a useless model. So we judge every method by the churn class:
+# precision $= TP/(TP+FP)$, recall $= TP/(TP+FN)$ and
+# $F_1 = 2\,\text{precision}\cdot\text{recall}/(\text{precision}+\text{recall})$ at a threshold,
+# plus two threshold-free ranking scores, ROC-AUC and PR-AUC (lesson 08).
+#
+# One function trains a model the same way for every method: the network of lesson 08
+# (`churn.build_model`, with a larger learning rate and batch to keep the lesson fast), early
+# stopping on the **natural-distribution validation split**, monitoring validation AUC. (The
+# validation *loss* would be the wrong referee here: after re-weighting or resampling, the
+# training objective is a different loss from the plain one measured on validation rows.)
+
+# %%
+def train_and_predict(A, labels, class_weight=None, loss="binary_crossentropy"):
+    """Train one network on (A, labels); return its churn probabilities on validation and test."""
+    model = churn.build_model(A.shape[1], learning_rate=3e-3, loss=loss)
+    churn.fit_with_early_stopping(
+        model, (A, labels), (A_val, y_val), epochs=EPOCHS, batch_size=BATCH,
+        patience=PATIENCE, class_weight=class_weight, monitor="val_auc",
+    )
+    return model.predict(A_val, verbose=0)[:, 0], model.predict(A_test, verbose=0)[:, 0]
+
+
+scores = {}  # method -> (validation probabilities, test probabilities)
+scores["plain"] = train_and_predict(A_train, y_train)
+
+# %% [markdown]
+# ## 3 · Class weights
+#
+# Keep every row, but make each churner count more in the loss. The "balanced" weights
+# $w_c = \dfrac{n}{2\,n_c}$ ($n$ rows, $n_c$ of class $c$) make both classes weigh the same in
+# total:
+#
+# $$ L = -\frac{1}{n}\sum_{i=1}^{n} w_{y_i}\,\big[y_i \log \hat p_i + (1-y_i)\log(1-\hat p_i)\big]. $$
+
+# %%
+weights = compute_class_weight("balanced", classes=np.array([0, 1]), y=y_train)
+class_weight = {0: float(weights[0]), 1: float(weights[1])}
+print("class weights:", {k: round(v, 3) for k, v in class_weight.items()})
+scores["class weights"] = train_and_predict(A_train, y_train, class_weight=class_weight)
+
+# %% [markdown]
+# ## 4 · Random under- and over-sampling (training split only)
+#
+# *Under-sampling* throws away stayers at random until both classes are equally common: fast,
+# but it discards almost half of the training rows. *Over-sampling* repeats churners at
+# random until they are as many as the stayers: nothing is lost, but the repeated rows invite
+# memorising.
+# The samplers only ever see `A_train`; validation and test keep their natural rates.
+
+# %%
+A_under, y_under = RandomUnderSampler(random_state=SEED).fit_resample(A_train, y_train)
+A_over, y_over = RandomOverSampler(random_state=SEED).fit_resample(A_train, y_train)
+pd.DataFrame(
+    {"rows": [len(y_train), len(y_under), len(y_over)],
+     "churners": [y_train.sum(), y_under.sum(), y_over.sum()],
+     "churn rate": [y_train.mean(), y_under.mean(), y_over.mean()]},
+    index=["training split", "under-sampled", "over-sampled"],
+).round(3)
+
+# %%
+scores["under-sampling"] = train_and_predict(A_under, y_under)
+scores["over-sampling"] = train_and_predict(A_over, y_over)
+
+# %% [markdown]
+# ## 5 · SMOTE
+#
+# SMOTE makes *new* churners instead of copies: for a churner $x_i$ it picks one of its $k=5$
+# nearest churner neighbours $x_j$ and a random $\lambda \in [0, 1]$, and adds
+# $x_\text{new} = x_i + \lambda\,(x_j - x_i)$.
+#
+# We apply it to the already-encoded training matrix `A_train` (scaled numbers and one-hot
+# columns). Interpolating there is fine for the scaled numbers, but wherever the two
+# neighbours differ in a category it makes fractional one-hot values (a customer 30 % on a
+# one-year contract, 70 % month-to-month). The network accepts
+# that; `SMOTENC` in imbalanced-learn is the variant that keeps categorical columns discrete
+# if you need real-looking rows. Either way: it is fitted on training rows only, because its
+# neighbours must not come from the test set.
+
+# %%
+A_smote, y_smote = SMOTE(random_state=SEED).fit_resample(A_train, y_train)
+contract = [i for i, name in enumerate(preprocessor.get_feature_names_out())
+            if name.startswith("Contract_")]
+synthetic = A_smote[len(A_train):]  # imbalanced-learn appends the new rows
+fractional = ~np.all(np.isin(synthetic[:, contract], [0, 1]), axis=1)
+print(f"{len(synthetic)} synthetic churners; {fractional.mean():.0%} have a fractional "
+      "Contract one-hot, e.g.", synthetic[fractional][0, contract].round(2))
+scores["SMOTE"] = train_and_predict(A_smote, y_smote)
+
+# %% [markdown]
+# ## 6 · An ensemble of balanced models
+#
+# Under-sampling wastes stayers; an ensemble puts them back. Train `N_MEMBERS` networks, each
+# on *all* churners plus a *different* random subset of stayers of the same size, and
+# average their probabilities. (For scikit-learn estimators imbalanced-learn packages this as
+# `BalancedBaggingClassifier`; for Keras models the loop is four lines.)
+
+# %%
+member_scores = []
+for member in range(N_MEMBERS):
+    sampler = RandomUnderSampler(random_state=SEED + member)  # a different subset each time
+    A_k, y_k = sampler.fit_resample(A_train, y_train)
+    member_scores.append(train_and_predict(A_k, y_k))
+scores["balanced ensemble"] = tuple(np.mean([s[part] for s in member_scores], axis=0)
+                                    for part in (0, 1))
+
+# %% [markdown]
+# ## 7 · Focal loss
+#
+# Focal loss changes the loss instead of the data. With $p_t = \hat p$ for a churner and
+# $p_t = 1-\hat p$ for a stayer (the probability given to the *true* class), and
+# $\alpha_t = \alpha$ for a churner, $1-\alpha$ for a stayer:
+#
+# $$ \text{FL}(p_t) = -\,\alpha_t\,(1-p_t)^{\gamma}\,\log p_t . $$
+#
+# With $\gamma = 0$ and no $\alpha$ it is the cross-entropy $-\log p_t$. The factor
+# $(1-p_t)^\gamma$ shrinks the loss of **easy, well-classified** examples: it targets easy
+# versus hard, not majority versus minority. The class balance is the separate $\alpha$ term.
+# Here is the down-weighting on numbers, with Keras's `BinaryFocalCrossentropy` checked
+# against the formula:
+
+# %%
+gamma, alpha = 2.0, 0.75
+p_true = np.array([0.95, 0.8, 0.5, 0.2])  # probability the model gives the true class
+factor = (1 - p_true) ** gamma
+table = pd.DataFrame({"p_t": p_true, "cross-entropy -log p_t": -np.log(p_true),
+                      "(1 - p_t)^γ": factor, "focal (no α)": -factor * np.log(p_true)})
+display(table.round(4))
+
+# Keras, for churners (y = 1, so p_t = p and α_t = α) and stayers (y = 0, p_t = 1 - p):
+focal = keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=alpha,
+                                             gamma=gamma, reduction=None)
+y_pair = np.array([[1.0], [0.0]] * 2, dtype="float32")
+p_pair = np.array([[0.9], [0.1], [0.3], [0.7]], dtype="float32")  # 2 easy, then 2 hard
+keras_values = keras.ops.convert_to_numpy(focal(y_pair, p_pair))
+p_t = np.where(y_pair[:, 0] == 1, p_pair[:, 0], 1 - p_pair[:, 0])
+alpha_t = np.where(y_pair[:, 0] == 1, alpha, 1 - alpha)
+by_hand = -alpha_t * (1 - p_t) ** gamma * np.log(p_t)
+print("Keras  :", keras_values.round(6))
+print("by hand:", by_hand.round(6))
+assert np.allclose(keras_values, by_hand, rtol=1e-5, atol=1e-7)
+
+# %% [markdown]
+# An easy example ($p_t = 0.95$) keeps 0.25 % of its cross-entropy; a hard one
+# ($p_t = 0.2$) keeps 64 %. We train with $\gamma = 2$ and $\alpha = 0.75$, which weights
+# churners three times as much as stayers.
+
+# %%
+focal_loss = keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=alpha,
+                                                  gamma=gamma)
+scores["focal loss"] = train_and_predict(A_train, y_train, loss=focal_loss)
+
+# %% [markdown]
+# ## 8 · One table, one test set
+#
+# Every method at the default threshold 0.5, plus the plain model with the F1-maximising
+# threshold chosen on the **validation** split (lesson 08). The last column gives each
+# method the same treatment.
+
+# %%
+rows = {}
+for name, (p_val, p_test) in scores.items():
+    t = ev.choose_threshold(y_val, p_val)
+    rows[name] = {**ev.binary_metrics(y_test, p_test, 0.5),
+                  "val. threshold": t,
+                  "F1 at val. threshold": ev.binary_metrics(y_test, p_test, t)["f1"]}
+    if name == "plain":
+        rows["plain, val. threshold"] = {**ev.binary_metrics(y_test, p_test, t),
+                                         "val. threshold": t, "F1 at val. threshold": np.nan}
+results = pd.DataFrame(rows).T[["threshold", "precision", "recall", "f1", "roc_auc", "pr_auc",
+                                "val. threshold", "F1 at val. threshold"]]
+results.round(3)
+
+# %%
+ev.plot_roc_pr(y_test, {name: s[1] for name, s in scores.items()}, title="Test set")
+plt.show()
+
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for name, (_, p_test) in scores.items():
+    ax.hist(p_test[y_test == 1], bins=30, range=(0, 1), histtype="step", label=name)
+ax.set(xlabel="predicted churn probability of test churners", ylabel="customers",
+       title="Rebalancing shifts the probabilities up")
+ax.axvline(0.5, color="k", ls="--", lw=1)
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# **Reading the table.**
+#
+# * At 0.5, every rebalancing method trades precision for recall: it pushes the predicted
+#   probabilities up (histogram), so more customers cross 0.5. Churn F1 rises because the
+#   plain model's 0.5 was too strict for F1.
+# * The ranking scores, ROC-AUC and PR-AUC, hardly move: no method has learned to *separate*
+#   churners from stayers much better. Rebalancing mostly **moves the operating point**.
+# * The plain model with a validation-chosen threshold gets most or all of the gain with no
+#   resampling at all. With a threshold chosen the same way, the methods are within noise of
+#   each other (last column); differences of ~0.01 F1 are about what a different seed gives.
+# * The probabilities of a rebalanced model are no longer calibrated: its 0.5 does not mean a
+#   50 % risk among real customers. If you need probabilities, re-weighting is the price.
+
+# %%
+# Check: the targets on the natural-distribution test split.
+methods = results.drop(index=["plain", "plain, val. threshold"])
+best = methods["f1"].idxmax()
+best_f1 = methods.loc[best, "f1"]
+plain_f1 = results.loc["plain", "f1"]
+print(f"best at 0.5: {best} (F1 {best_f1:.3f}); plain at 0.5: {plain_f1:.3f}; "
+      f"plain at validation threshold: {results.loc['plain, val. threshold', 'f1']:.3f}")
+assert abs(y_test.mean() - y.mean()) < 0.005, "the test split keeps its natural churn rate"
+assert best_f1 > plain_f1, "a rebalancing method should beat the plain model at 0.5"
+assert best_f1 >= (0.55 if QUICK else 0.62), "target: churn F1 of the best method"
+
+# %% [markdown]
+# ## 9 · What resampling *before* the split does wrong
+#
+# The mistake: over-sample the whole table, then split. Two things go wrong at once:
+#
+# 1. copies of the same churner land in both training and test, so the test set checks
+#    memory, not generalisation;
+# 2. the test set is now 50 % churners instead of 26.5 %, and precision (hence F1) is much
+#    easier on a balanced set.
+#
+# (The leaky version below also fits the preprocessor on all rows: the usual companion mistake.)
+
+# %%
+leaky_pre = churn.make_preprocessor(X)
+A_all = leaky_pre.fit_transform(X).astype("float32")
+A_all_over, y_all_over = RandomOverSampler(random_state=SEED).fit_resample(A_all, y)
+A_tr_bad, A_te_bad, y_tr_bad, y_te_bad = train_test_split(
+    A_all_over, y_all_over, test_size=0.2, stratify=y_all_over, random_state=SEED)
+A_tr_bad, A_va_bad, y_tr_bad, y_va_bad = train_test_split(
+    A_tr_bad, y_tr_bad, test_size=0.125, stratify=y_tr_bad, random_state=SEED)
+
+train_rows = {row.tobytes() for row in A_tr_bad}
+seen = np.array([row.tobytes() in train_rows for row in A_te_bad])
+print(f"leaky test set: churn rate {y_te_bad.mean():.2f}; "
+      f"{seen[y_te_bad == 1].mean():.0%} of its churners also appear in training")
+
+bad_model = churn.build_model(A_all.shape[1], learning_rate=3e-3)
+churn.fit_with_early_stopping(bad_model, (A_tr_bad, y_tr_bad), (A_va_bad, y_va_bad),
+                              epochs=EPOCHS, batch_size=BATCH, patience=PATIENCE,
+                              monitor="val_auc")
+leaky_f1 = ev.binary_metrics(y_te_bad, bad_model.predict(A_te_bad, verbose=0))["f1"]
+honest_f1 = results.loc["over-sampling", "f1"]
+pd.DataFrame({"churn F1 at 0.5": [leaky_f1, honest_f1]},
+             index=["over-sampled before the split (wrong)",
+                    "over-sampled training split only (honest)"]).round(3)
+
+# %%
+# Check: the leaky procedure reports a clearly higher, meaningless F1.
+assert leaky_f1 > honest_f1 + 0.05
+
+# %% [markdown]
+# > **Common mistakes**
+# >
+# > * **Resampling before the split.** Copies (or SMOTE neighbours) of test rows end up in
+# >   training and the test set becomes balanced: the F1 above is inflated and says nothing
+# >   about real customers. Split first; resample `X_train` only; evaluate on the natural
+# >   distribution.
+# > * **Resampling the validation set.** It picks epochs and thresholds, so it must look like
+# >   the data the model will meet: natural class rates.
+# > * **Crediting the resampler for a threshold effect.** Compare against the plain model with
+# >   a validation-chosen threshold, and look at ROC-AUC / PR-AUC, which ignore the threshold.
+# > * **Reading focal loss as a class-balancing loss.** $(1-p_t)^\gamma$ down-weights easy
+# >   examples of either class; class balance is the separate $\alpha$ term (and Keras's
+# >   default $\alpha = 0.25$ with `apply_class_balancing=True` *down*-weights the positives).
+# > * **Trusting accuracy.** "Nobody churns" scores 73 %.
+#
+# ## Exercises
+#
+# **Exercise 1.** What accuracy does the always-"stays" model get on the test split? Compute
+# it from `y_test` alone.
+
+# %%
+always_stays_accuracy = ...
+checks.check_value(always_stays_accuracy, baseline["accuracy"],
+                   hint="It is right exactly on the customers who stay: the share of zeros.")
+
+# %% [markdown]
+# **Exercise 2.** Compute the "balanced" class weight of the churn class,
+# $w_1 = n / (2\,n_1)$, from `y_train`.
+
+# %%
+w_churn = ...
+checks.check_value(w_churn, class_weight[1], hint="n = len(y_train), n_1 = y_train.sum().")
+
+# %% [markdown]
+# **Exercise 3.** Write `focal(y, p, gamma, alpha)`, the per-example focal loss of section 7
+# for arrays `y` (0/1) and `p` (predicted churn probability), in NumPy.
+
+# %%
+def focal_numpy(y, p, gamma, alpha):
+    raise NotImplementedError  # replace with your code
+
+
+def keras_focal(y, p, gamma, alpha):
+    loss = keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=alpha,
+                                                gamma=gamma, reduction=None)
+    return keras.ops.convert_to_numpy(loss(y[:, None], p[:, None]))
+
+
+focal_cases = [(np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.2, 0.3]), 2.0, 0.75),
+               (np.array([0.0, 1.0]), np.array([0.6, 0.6]), 0.0, 0.5)]
+checks.check_function(focal_numpy, keras_focal, focal_cases, rtol=1e-4,
+                      hint="p_t = p where y = 1 else 1 - p; the same pattern for α_t.")
+
+# %% [markdown]
+# **Exercise 4.** Which split(s) may a resampler be fitted on? Answer with a set of names
+# from `"train"`, `"validation"`, `"test"`.
+
+# %%
+resample_on = ...
+checks.check_choice(resample_on, {"train"},
+                    hint="Validation and test must look like the customers the model will meet.")
+
+# %%
+helpers.record("10", f1_best=best_f1, f1_plain=plain_f1,
+               f1_plain_val_threshold=results.loc["plain, val. threshold", "f1"],
+               roc_auc_best=methods.loc[best, "roc_auc"], f1_leaky=leaky_f1)
+
+# %% [markdown]
+# ## Solutions
+
+# %%
+# Exercise 1
+always_stays_accuracy = np.mean(y_test == 0)
+assert checks.check_value(always_stays_accuracy, baseline["accuracy"], hint="")
+
+# %%
+# Exercise 2
+w_churn = len(y_train) / (2 * y_train.sum())
+assert checks.check_value(w_churn, class_weight[1], hint="")
+
+
+# %%
+# Exercise 3
+def focal_numpy(y, p, gamma, alpha):
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    p_t = np.where(y == 1, p, 1 - p)
+    alpha_t = np.where(y == 1, alpha, 1 - alpha)
+    return -alpha_t * (1 - p_t) ** gamma * np.log(p_t)
+
+
+assert checks.check_function(focal_numpy, keras_focal, focal_cases, rtol=1e-4, hint="")
+
+# %%
+# Exercise 4
+resample_on = {"train"}
+assert checks.check_choice(resample_on, {"train"}, hint="")
