@@ -14,8 +14,6 @@
 #     name: python3
 # ---
 
-# %%
-
 # %% [markdown]
 # # 05 · Batch, stochastic and mini-batch gradient descent; optimizers
 #

@@ -55,6 +55,12 @@ def test_outputs_and_counts_are_stripped(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_no_empty_cells(path):
+    for number, cell in enumerate(_load(path)["cells"]):
+        assert "".join(cell["source"]).strip(), f"{path.name} cell {number} is empty: remove it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_metadata_is_normalised(path):
     meta = _load(path)["metadata"]
     assert set(meta) <= ALLOWED_METADATA, (
