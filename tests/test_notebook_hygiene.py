@@ -51,7 +51,11 @@ def test_outputs_and_counts_are_stripped(path):
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [], f"{path.name} cell {number} has stored outputs"
             assert cell["execution_count"] is None, f"{path.name} cell {number} has a count"
-        assert not cell.get("metadata"), f"{path.name} cell {number} has metadata"
+        assert not cell.get("metadata"), (
+            f"{path.name} cell {number} has metadata {cell['metadata']}: jupytext records"
+            " 'lines_to_next_cell' when a cell of the .py source is followed by other than one"
+            " blank line; make it one and run `jupytext --sync` again"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
