@@ -53,8 +53,9 @@ def test_outputs_and_counts_are_stripped(path):
             assert cell["execution_count"] is None, f"{path.name} cell {number} has a count"
         assert not cell.get("metadata"), (
             f"{path.name} cell {number} has metadata {cell['metadata']}: jupytext records"
-            " 'lines_to_next_cell' when a cell of the .py source is followed by other than one"
-            " blank line; make it one and run `jupytext --sync` again"
+            " 'lines_to_next_cell' when the blank lines after a cell of the .py source are not"
+            " what it expects (one; two after or before a def or class); fix the blank lines"
+            " and run `jupytext --sync` again"
         )
 
 
