@@ -395,6 +395,7 @@ threshold_data = ...
 checks.check_choice(threshold_data, "validation",
                     hint="The threshold is tuned like a hyper-parameter; the test set reports only.")
 
+
 # %% [markdown]
 # **Exercise 3.** Write `f1_at(y_true, p, t)`, the churn class's F1 when predicting churn
 # for $p \ge t$, using NumPy only (no scikit-learn). If there are no true positives, return 0.

@@ -101,6 +101,7 @@ baseline = ev.binary_metrics(y_test, np.zeros(len(y_test)))
 print(f"always 'stays': accuracy {baseline['accuracy']:.3f}, churn recall "
       f"{baseline['recall']:.3f}, churn F1 {baseline['f1']:.3f}")
 
+
 # %% [markdown]
 # 73 % accuracy for a useless model. So we judge every method by the churn class:
 # precision $= TP/(TP+FP)$, recall $= TP/(TP+FN)$ and
@@ -386,6 +387,7 @@ checks.check_value(always_stays_accuracy, baseline["accuracy"],
 # %%
 w_churn = ...
 checks.check_value(w_churn, class_weight[1], hint="n = len(y_train), n_1 = y_train.sum().")
+
 
 # %% [markdown]
 # **Exercise 3.** Write `focal(y, p, gamma, alpha)`, the per-example focal loss of section 7
