@@ -84,9 +84,9 @@ def per_class_table(
 ) -> pd.DataFrame:
     """Precision, recall, F1 and support of each class at ``threshold``, plus ROC-AUC and PR-AUC.
 
-    The AUCs do not depend on the threshold; they are repeated on each row so that one table
-    says everything. PR-AUC is the average precision of the positive class: its chance level is
-    the positive rate, not 0.5, which makes it the more telling number for a rare class.
+    The AUCs do not depend on the threshold. ROC-AUC is the same for both classes (swapping
+    them mirrors the curve); PR-AUC is each class's own average precision, with that class's
+    rate as its chance level, which makes it the more telling number for a rare class.
     """
     y = _labels(y_true)
     s = _scores(y_score, len(y))
@@ -101,7 +101,10 @@ def per_class_table(
         index=pd.Index(list(class_names), name=f"class (threshold {threshold:.2f})"),
     )
     table["roc_auc"] = metrics.roc_auc_score(y, s)
-    table["pr_auc"] = metrics.average_precision_score(y, s)
+    table["pr_auc"] = [
+        metrics.average_precision_score(1 - y, 1 - s),
+        metrics.average_precision_score(y, s),
+    ]
     return table
 
 

@@ -67,8 +67,11 @@ def test_per_class_table_matches_sklearn(toy):
         assert table.loc[row, "recall"] == pytest.approx(report[label]["recall"])
         assert table.loc[row, "f1"] == pytest.approx(report[label]["f1-score"])
         assert table.loc[row, "support"] == report[label]["support"]
-    assert table["roc_auc"].iloc[0] == pytest.approx(metrics.roc_auc_score(y, score))
-    assert table["pr_auc"].iloc[0] == pytest.approx(metrics.average_precision_score(y, score))
+    np.testing.assert_allclose(table["roc_auc"], metrics.roc_auc_score(y, score))
+    pr_churn = metrics.average_precision_score(y, score)
+    pr_stays = metrics.average_precision_score(1 - y, -score)
+    assert table.loc["churns", "pr_auc"] == pytest.approx(pr_churn)
+    assert table.loc["stays", "pr_auc"] == pytest.approx(pr_stays)
 
 
 def test_binary_metrics_match_sklearn_and_accept_keras_shape(toy):
