@@ -59,6 +59,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import train_test_split
 
 from helpers import checks
 from helpers.datasets import load_mnist
@@ -183,19 +184,24 @@ assert untrained_accuracy < 0.25
 # %% [markdown]
 # ## 3. Training with a validation split and early stopping
 #
-# `validation_split=0.1` holds out the last 10 % of the training images (Keras takes them
-# *before* shuffling, and MNIST's order carries no pattern). After every epoch Keras
-# measures the loss on them. `EarlyStopping` stops once the validation loss has not improved
+# We hold out a stratified 10 % of the training images as a **validation set** (seeded with
+# `helpers.seed()`, so the split is reproducible). After every epoch Keras measures the loss
+# on it. `EarlyStopping` stops once the validation loss has not improved
 # for `patience` epochs and, with `restore_best_weights=True`, rolls the model back to its
 # best epoch. The test set plays no part in any of this: it is used once, at the end.
 
 # %%
+x_fit, x_val, y_fit, y_val = train_test_split(
+    x_train, y_train, test_size=0.1, stratify=y_train, random_state=helpers.seed()
+)
+print(f"{len(x_fit)} images to fit on, {len(x_val)} for validation, {len(x_test)} for the test")
+
 EPOCHS = 30 if QUICK else 50
 stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
 history = model.fit(
-    x_train,
-    y_train,
-    validation_split=0.1,
+    x_fit,
+    y_fit,
+    validation_data=(x_val, y_val),
     epochs=EPOCHS,
     batch_size=32,
     callbacks=[stop],
@@ -210,9 +216,10 @@ plot_history(history, metrics=("loss", "accuracy"), title="MNIST, dense network"
 plt.show()
 
 # %% [markdown]
-# The training loss keeps falling; the validation loss levels off and then creeps up. From
-# there on the network is learning the training images rather than digits, which is what
-# early stopping cuts off. (The gap between the two accuracy curves is the same story.)
+# The training loss keeps falling; the validation loss levels off and then creeps up (the
+# last `patience` epochs, after the best one, are where early stopping waited in vain).
+# From there on the network is learning the training images rather than digits, which is
+# what early stopping cuts off. (The gap between the two accuracy curves is the same story.)
 #
 # ## 4. One evaluation on the test set
 
