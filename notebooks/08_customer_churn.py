@@ -87,7 +87,7 @@ raw.dtypes.value_counts()
 # %%
 as_number = pd.to_numeric(raw["TotalCharges"], errors="coerce")  # non-numbers -> NaN
 not_numbers = raw.loc[as_number.isna(), ["customerID", "tenure", "MonthlyCharges", "TotalCharges"]]
-print(f"{len(not_numbers)} values are not numbers; their repr: {not_numbers['TotalCharges'].unique()}")
+print(f"{len(not_numbers)} values are not numbers:", not_numbers["TotalCharges"].unique().tolist())
 not_numbers
 
 # %% [markdown]
@@ -252,9 +252,9 @@ plots.plot_history(history, metrics=("loss", "auc"), title="Learning curves")
 plt.show()
 
 # %% [markdown]
-# The training loss keeps falling while the validation loss flattens (and, trained longer,
-# turns up): past that point the network fits noise in the training customers. The restored
-# weights are those of the best validation epoch. (The training loss includes the L2 penalty
+# The training loss keeps falling while the validation loss flattens: from there on the
+# network only gets better at the training customers, not at new ones. The restored weights
+# are those of the best validation epoch. (The training loss includes the L2 penalty
 # and is measured with the weights changing during the epoch, so compare the *shapes* of the
 # two curves, not their levels.) `churn.build_model` and `churn.fit_with_early_stopping`
 # wrap these two cells for lesson 10.
