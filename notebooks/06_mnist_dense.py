@@ -80,6 +80,8 @@ print("pixel values from", x_train_raw.min(), "to", x_train_raw.max())
 
 # %%
 show_images(x_train_raw[:24], titles=[f"label {d}" for d in y_train[:24]], ncols=12)
+plt.show()
+
 # %% [markdown]
 # Each image is a grid of $28 \times 28 = 784$ brightness values, 0 (black background)
 # to 255 (white ink). The classes are roughly, not exactly, balanced: about a tenth each,

@@ -209,10 +209,10 @@ np.testing.assert_array_equal(at_inference, x_demo)  # nothing scaled at inferen
 assert abs((1 - kept.mean()) - RATE) < 0.03  # about a fraction `rate` dropped
 assert abs(during_training.mean() / x_demo.mean() - 1) < 0.03  # the mean is preserved
 
+
 # %% [markdown]
 # The same network with dropout: 20 % on the inputs (each sonar band may be missing) and
 # 50 % on the hidden units, the rates of the original paper.
-
 
 # %%
 def build_dropout() -> keras.Model:
@@ -465,11 +465,11 @@ checks.check_value(
     hint="Inverted dropout divides kept values by the probability of keeping them, 1 − rate.",
 )
 
+
 # %% [markdown]
 # **Exercise 2: dropout by hand.** Complete `my_dropout(x, mask, rate)`: `mask` holds 1
 # for kept and 0 for dropped units; return what a Keras `Dropout(rate)` layer outputs during
 # training with that mask. The check compares it with a reference on several inputs.
-
 
 # %%
 def my_dropout(x, mask, rate):
