@@ -257,9 +257,10 @@ scores["focal loss"] = train_and_predict(A_train, y_train, loss=focal_loss)
 # %% [markdown]
 # ## 8 · One table, one test set
 #
-# Every method at the default threshold 0.5, plus the plain model with the F1-maximising
-# threshold chosen on the **validation** split (lesson 08). The last column gives each
-# method the same treatment.
+# Every method at the default threshold 0.5, plus **threshold moving**: the plain model with
+# the F1-maximising threshold chosen on the **validation** split (lesson 08), the seventh way
+# of handling imbalance, and the only one that leaves training alone. The last column gives
+# each method the same treatment.
 
 # %%
 rows = {}
@@ -269,7 +270,7 @@ for name, (p_val, p_test) in scores.items():
                   "val. threshold": t,
                   "F1 at val. threshold": ev.binary_metrics(y_test, p_test, t)["f1"]}
     if name == "plain":
-        rows["plain, val. threshold"] = {**ev.binary_metrics(y_test, p_test, t),
+        rows["threshold moving"] = {**ev.binary_metrics(y_test, p_test, t),
                                          "val. threshold": t, "F1 at val. threshold": np.nan}
 results = pd.DataFrame(rows).T[["threshold", "precision", "recall", "f1", "roc_auc", "pr_auc",
                                 "val. threshold", "F1 at val. threshold"]]
@@ -307,14 +308,17 @@ plt.show()
 
 # %%
 # Check: the targets on the natural-distribution test split.
-methods = results.drop(index=["plain", "plain, val. threshold"])
+methods = results.drop(index="plain")  # the six rebalancing methods and threshold moving
 best = methods["f1"].idxmax()
 best_f1 = methods.loc[best, "f1"]
 plain_f1 = results.loc["plain", "f1"]
-print(f"best at 0.5: {best} (F1 {best_f1:.3f}); plain at 0.5: {plain_f1:.3f}; "
-      f"plain at validation threshold: {results.loc['plain, val. threshold', 'f1']:.3f}")
+best_resampler = methods.drop(index="threshold moving")["f1"].idxmax()
+print(f"best method: {best} (F1 {best_f1:.3f}); plain at 0.5: {plain_f1:.3f}; "
+      f"best rebalancing at 0.5: {best_resampler} "
+      f"(F1 {results.loc[best_resampler, 'f1']:.3f})")
 assert abs(y_test.mean() - y.mean()) < 0.005, "the test split keeps its natural churn rate"
-assert best_f1 > plain_f1, "a rebalancing method should beat the plain model at 0.5"
+assert results.loc[best_resampler, "f1"] > plain_f1, "rebalancing should beat plain at 0.5"
+assert best_f1 > plain_f1, "the best method should beat the plain model at 0.5"
 assert best_f1 >= (0.55 if QUICK else 0.62), "target: churn F1 of the best method"
 
 # %% [markdown]
@@ -423,7 +427,8 @@ checks.check_choice(resample_on, {"train"},
 
 # %%
 helpers.record("10", f1_best=best_f1, f1_plain=plain_f1,
-               f1_plain_val_threshold=results.loc["plain, val. threshold", "f1"],
+               f1_best_rebalancing=results.loc[best_resampler, "f1"],
+               f1_threshold_moving=results.loc["threshold moving", "f1"],
                roc_auc_best=methods.loc[best, "roc_auc"], f1_leaky=leaky_f1)
 
 # %% [markdown]
