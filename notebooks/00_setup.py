@@ -130,7 +130,7 @@ for name, dataset in datasets.REGISTRY.items():
 # course folder:
 #
 # ```bash
-# python -m helpers.datasets prefetch            # all data sets (about 185 MB)
+# python -m helpers.datasets prefetch            # all data sets (about 183 MB)
 # python -m helpers.datasets prefetch mnist      # or only some
 # ```
 #
