@@ -397,12 +397,15 @@ fig.tight_layout()
 plt.show()
 
 # %%
-better, worse = ("dropout", "no dropout") if mean_diff > 0 else ("no dropout", "dropout")
-verdict = "clearly" if p_value < 0.05 else "on average, but the difference is within the noise"
-print(
-    f"{better} beats {worse} {verdict}: {abs(mean_diff):.3f} of accuracy "
-    f"(p = {p_value:.2f}, corrected resampled t-test)."
-)
+if mean_diff == 0:
+    print("dropout and no dropout tie: the same mean accuracy over the same folds.")
+else:
+    better, worse = ("dropout", "no dropout") if mean_diff > 0 else ("no dropout", "dropout")
+    verdict = "clearly" if p_value < 0.05 else "on average, but the difference is within the noise"
+    print(
+        f"{better} beats {worse} {verdict}: {abs(mean_diff):.3f} of accuracy "
+        f"(p = {p_value:.2f}, corrected resampled t-test)."
+    )
 best_cv = max(cv_plain.mean, cv_dropout.mean)
 
 # %%
@@ -459,17 +462,18 @@ print(
 # %%
 answer_kept = ...  # a number
 
-checks.check_value(
-    answer_kept,
-    3.0 / (1 - 0.25),
-    hint="Inverted dropout divides kept values by the probability of keeping them, 1 − rate.",
-)
+# The check asks a Keras Dropout(0.25) layer itself, in training mode, fed 3.0 everywhere.
+threes = keras.layers.Dropout(0.25, seed=SEED)(np.full((1, 100), 3.0, "float32"), training=True)
+threes = keras.ops.convert_to_numpy(threes)
+HINT_KEPT = "Kept values are scaled so that the expected output equals the input (section 3)."
+checks.check_value(answer_kept, threes[threes != 0][0], hint=HINT_KEPT)
 
 
 # %% [markdown]
 # **Exercise 2: dropout by hand.** Complete `my_dropout(x, mask, rate)`: `mask` holds 1
 # for kept and 0 for dropped units; return what a Keras `Dropout(rate)` layer outputs during
-# training with that mask. The check compares it with a reference on several inputs.
+# training with that mask. The check compares it with what a Keras `Dropout` layer gave on
+# the same inputs (the mask is read off the layer's output: its zeros).
 
 # %%
 def my_dropout(x, mask, rate):
@@ -477,21 +481,25 @@ def my_dropout(x, mask, rate):
     raise NotImplementedError
 
 
-def reference_dropout(x, mask, rate):
-    return np.where(mask == 1, x / (1 - rate), 0.0)
+exercise_rng = np.random.default_rng(SEED)
+dropout_inputs, keras_outputs = [], {}
+for shape, rate in (((5,), 0.5), ((3, 4), 0.2), ((2, 8), 0.75)):
+    x_case = exercise_rng.normal(size=shape).astype("float32")
+    layer = keras.layers.Dropout(rate, seed=SEED)
+    keras_outputs[rate] = keras.ops.convert_to_numpy(layer(x_case, training=True))
+    dropout_inputs.append((x_case, (keras_outputs[rate] != 0).astype("int64"), rate))
 
 
-exercise_rng = np.random.default_rng(0)
-dropout_inputs = [
-    (exercise_rng.normal(size=shape), (exercise_rng.uniform(size=shape) > rate) * 1, rate)
-    for shape, rate in (((5,), 0.5), ((3, 4), 0.2), ((2, 8), 0.75))
-]
-checks.check_function(
-    my_dropout,
-    reference_dropout,
-    dropout_inputs,
-    hint="Multiply x by the mask, then divide by 1 − rate (not multiply by it).",
+def keras_dropout(x, mask, rate):
+    """What the Keras layer returned for this case (the cases differ in rate)."""
+    return keras_outputs[rate]
+
+
+HINT_DROPOUT = (
+    "Dropped units (mask 0) give 0; kept units are scaled so that each unit's expected"
+    " output equals its input (the formula of section 3)."
 )
+checks.check_function(my_dropout, keras_dropout, dropout_inputs, hint=HINT_DROPOUT)
 
 # %% [markdown]
 # **Exercise 3: where does the scaler go?** In cross-validation, the `StandardScaler` is fit
@@ -510,19 +518,19 @@ checks.check_choice(
 )
 
 # %% [markdown]
-# **Exercise 4: how much is one row worth?** The original version of this experiment
-# scored the models on a test set of 52 rows. By how much does the accuracy change when
-# one more row is classified correctly? (A fraction, e.g. 0.05 for 5 points.)
+# **Exercise 4: how much is one row worth?** A common way to run this experiment holds out
+# a quarter of the 208 rows, 52, as the test set. By how much does the accuracy on those 52
+# rows change when one more row is classified correctly? (A fraction, e.g. 0.05 for 5
+# points.)
 
 # %%
 answer_one_row = ...  # a number
 
-checks.check_value(
-    answer_one_row,
-    1 / 52,
-    rtol=1e-3,
-    hint="Accuracy is (number correct) / (number of rows).",
-)
+# The check measures it: accuracy with all 52 rows right minus accuracy with one row wrong.
+one_wrong = np.r_[np.zeros(51), 1]
+one_row_check = 1.0 - float(np.mean(one_wrong == np.zeros(52)))
+HINT_ONE_ROW = "Accuracy is (number correct) / (number of rows); change the count by one."
+checks.check_value(answer_one_row, one_row_check, rtol=1e-3, hint=HINT_ONE_ROW)
 
 # %% [markdown]
 # ## Solutions
@@ -530,7 +538,7 @@ checks.check_value(
 # %%
 # Exercise 1: kept with probability 0.75, so scaled by 1 / 0.75.
 answer_kept = 3.0 / (1 - 0.25)  # 4.0
-assert checks.check_value(answer_kept, 3.0 / (1 - 0.25), hint="see above")
+assert checks.check_value(answer_kept, threes[threes != 0][0], hint=HINT_KEPT)
 
 
 # %%
@@ -539,7 +547,7 @@ def my_dropout(x, mask, rate):
     return x * mask / (1 - rate)
 
 
-assert checks.check_function(my_dropout, reference_dropout, dropout_inputs, hint="see above")
+assert checks.check_function(my_dropout, keras_dropout, dropout_inputs, hint=HINT_DROPOUT)
 
 # %%
 # Exercise 3: (b). (a) leaks the test folds' means and spreads into training; (c) scores a
@@ -550,7 +558,7 @@ assert checks.check_choice(answer_scaler, "b", hint="see above")
 # %%
 # Exercise 4: one row of 52 is about 1.9 points of accuracy.
 answer_one_row = 1 / 52
-assert checks.check_value(answer_one_row, 1 / 52, rtol=1e-3, hint="see above")
+assert checks.check_value(answer_one_row, one_row_check, rtol=1e-3, hint=HINT_ONE_ROW)
 
 # %% [markdown]
 # ## Results
