@@ -17,8 +17,8 @@
 # %% [markdown]
 # # 10 · Imbalanced data: what rebalancing really buys
 #
-# In the churn table of lesson 08 only 26.5 % of customers leave. Many tutorials "fix" such
-# imbalance by resampling, report a big jump in F1, and stop there. This lesson measures each
+# In the churn table of lesson 08 only 26.5 % of customers leave. A common "fix" for such
+# imbalance is to resample, report a big jump in F1, and stop there. This lesson measures each
 # remedy honestly: every method is trained on the **training split only** and judged on the
 # same **untouched test split with its natural class rates**.
 #
@@ -292,17 +292,17 @@ plt.show()
 # %% [markdown]
 # **Reading the table.**
 #
-# * At 0.5, every rebalancing method trades precision for recall: it pushes the predicted
+# * At 0.5, the rebalancing methods trade precision for recall: they push the predicted
 #   probabilities up (histogram), so more customers cross 0.5. Churn F1 rises because the
 #   plain model's 0.5 was too strict for F1.
 # * The ranking scores, ROC-AUC and PR-AUC, hardly move: no method has learned to *separate*
 #   churners from stayers much better. Rebalancing mostly **moves the operating point**.
 # * Moving the plain model's threshold (chosen on validation data) is the free way to move the
-#   operating point, with no resampling at all: it closes part or all of the gap (numbers
-#   below). With each method's own validation-chosen threshold (last column) the methods end
-#   up closer together. The remaining differences, a few hundredths of F1, are of the size a
-#   different seed or split gives, and a threshold estimated from 705 validation customers is
-#   itself noisy.
+#   operating point, with no resampling at all: compare its F1 with the plain model's at 0.5
+#   and with the best rebalancing method's (numbers below). With each method's own
+#   validation-chosen threshold (last column) the methods end up closer together. The
+#   remaining differences, a few hundredths of F1, are of the size a different seed or split
+#   gives, and a threshold estimated from the 10 % validation split is itself noisy.
 # * The probabilities of a rebalanced model are no longer calibrated: its 0.5 does not mean a
 #   50 % risk among real customers. If you need probabilities, re-weighting is the price.
 
@@ -384,8 +384,8 @@ assert leaky_f1 > honest_f1 + 0.05
 
 # %%
 always_stays_accuracy = ...
-checks.check_value(always_stays_accuracy, baseline["accuracy"],
-                   hint="It is right exactly on the customers who stay: the share of zeros.")
+HINT_1 = "It is right exactly on the customers who stay: the share of zeros in y_test."
+checks.check_value(always_stays_accuracy, baseline["accuracy"], hint=HINT_1)
 
 # %% [markdown]
 # **Exercise 2.** Compute the "balanced" class weight of the churn class,
@@ -393,11 +393,12 @@ checks.check_value(always_stays_accuracy, baseline["accuracy"],
 
 # %%
 w_churn = ...
-checks.check_value(w_churn, class_weight[1], hint="n = len(y_train), n_1 = y_train.sum().")
+HINT_2 = "n is the number of training rows and n_1 the number of churners among them."
+checks.check_value(w_churn, class_weight[1], hint=HINT_2)
 
 
 # %% [markdown]
-# **Exercise 3.** Write `focal(y, p, gamma, alpha)`, the per-example focal loss of section 7
+# **Exercise 3.** Write `focal_numpy(y, p, gamma, alpha)`, the per-example focal loss of section 7
 # for arrays `y` (0/1) and `p` (predicted churn probability), in NumPy.
 
 # %%
@@ -413,8 +414,9 @@ def keras_focal(y, p, gamma, alpha):
 
 focal_cases = [(np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.2, 0.3]), 2.0, 0.75),
                (np.array([0.0, 1.0]), np.array([0.6, 0.6]), 0.0, 0.5)]
-checks.check_function(focal_numpy, keras_focal, focal_cases, rtol=1e-4,
-                      hint="p_t = p where y = 1 else 1 - p; the same pattern for α_t.")
+HINT_3 = ("p_t = p where y = 1 else 1 - p (np.where); the same pattern for α_t; then the"
+          " formula of section 7.")
+checks.check_function(focal_numpy, keras_focal, focal_cases, rtol=1e-4, hint=HINT_3)
 
 # %% [markdown]
 # **Exercise 4.** Which split(s) may a resampler be fitted on? Answer with a set of names
@@ -422,8 +424,8 @@ checks.check_function(focal_numpy, keras_focal, focal_cases, rtol=1e-4,
 
 # %%
 resample_on = ...
-checks.check_choice(resample_on, {"train"},
-                    hint="Validation and test must look like the customers the model will meet.")
+HINT_4 = "Validation and test must look like the customers the model will meet."
+checks.check_choice(resample_on, {"train"}, hint=HINT_4)
 
 # %%
 helpers.record("10", f1_best=best_f1, f1_plain=plain_f1,
@@ -437,12 +439,12 @@ helpers.record("10", f1_best=best_f1, f1_plain=plain_f1,
 # %%
 # Exercise 1
 always_stays_accuracy = np.mean(y_test == 0)
-assert checks.check_value(always_stays_accuracy, baseline["accuracy"], hint="")
+assert checks.check_value(always_stays_accuracy, baseline["accuracy"], hint=HINT_1)
 
 # %%
 # Exercise 2
 w_churn = len(y_train) / (2 * y_train.sum())
-assert checks.check_value(w_churn, class_weight[1], hint="")
+assert checks.check_value(w_churn, class_weight[1], hint=HINT_2)
 
 
 # %%
@@ -454,9 +456,9 @@ def focal_numpy(y, p, gamma, alpha):
     return -alpha_t * (1 - p_t) ** gamma * np.log(p_t)
 
 
-assert checks.check_function(focal_numpy, keras_focal, focal_cases, rtol=1e-4, hint="")
+assert checks.check_function(focal_numpy, keras_focal, focal_cases, rtol=1e-4, hint=HINT_3)
 
 # %%
 # Exercise 4
 resample_on = {"train"}
-assert checks.check_choice(resample_on, {"train"}, hint="")
+assert checks.check_choice(resample_on, {"train"}, hint=HINT_4)
