@@ -29,8 +29,8 @@
 # * save a trained model to a `.keras` file and load it back.
 #
 # MNIST: 70 000 greyscale images of handwritten digits, 28 × 28 pixels, 60 000 for training
-# and 10 000 for testing (LeCun, Cortes & Burges). The full training set is an 11 MB
-# download. QUICK mode uses only the official 10 000 test images (1.6 MB), split again into
+# and 10 000 for testing (LeCun, Cortes & Burges). The full data set is a 12 MB download
+# (the training images are 9.9 MB of it). QUICK mode uses only the official 10 000 test images (1.6 MB), split again into
 # training and test parts, so it runs anywhere in seconds on real data.
 
 # %%
