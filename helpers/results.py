@@ -16,8 +16,11 @@ from helpers.environment import quick_mode, seed
 RESULTS_ENV = "DLCOURSE_RESULTS"
 
 
-def record(lesson: str, **metrics: float) -> dict:
-    """Print a lesson's metrics and append them to ``$DLCOURSE_RESULTS`` if it is set."""
+def record(lesson: str, **metrics: float) -> None:
+    """Print a lesson's metrics and append them to ``$DLCOURSE_RESULTS`` if it is set.
+
+    Returns nothing, so that a notebook cell ending with it shows the printed line only.
+    """
     if not metrics:
         raise ValueError("record() needs at least one metric, e.g. record('06', accuracy=0.98).")
     row = {"lesson": lesson, "seed": seed(), "quick": quick_mode()}
@@ -27,4 +30,3 @@ def record(lesson: str, **metrics: float) -> dict:
     if target:
         with Path(target).open("a", encoding="utf-8") as file:
             file.write(json.dumps(row) + "\n")
-    return row
