@@ -444,7 +444,7 @@ assert cancer_gap < 1e-4, cancer_gap
 assert np.sum(ours_test_pred != keras_test_pred) <= 1
 
 # %%
-headline = helpers.record("04", test_accuracy=ours_accuracy, keras_test_accuracy=keras_accuracy)
+helpers.record("04", test_accuracy=ours_accuracy, keras_test_accuracy=keras_accuracy)
 
 # %% [markdown]
 # > **Common mistakes**

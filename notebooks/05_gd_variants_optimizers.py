@@ -499,8 +499,8 @@ minibatch_run = runs["mini-batch (k = 32)"]
 r2 = 1 - np.mean((X_test @ minibatch_run.w + minibatch_run.b - y_test) ** 2) / np.mean(
     (y_test - y_test.mean()) ** 2
 )
-headline = helpers.record("05", minibatch_test_mse=test_mse["mini-batch (k = 32)"],
-                          minibatch_test_r2=r2)
+helpers.record("05", minibatch_test_mse=test_mse["mini-batch (k = 32)"],
+               minibatch_test_r2=r2)
 
 # %% [markdown]
 # > **Common mistakes**
