@@ -5,7 +5,8 @@
 
 Each run executes the notebook top to bottom in a fresh kernel (as a learner would), with
 ``DLCOURSE_SEED`` set, and collects what the notebook passed to ``helpers.record``. The
-table gives each metric as mean ± standard deviation over the seeds, and the wall time.
+table gives each metric as mean ± standard deviation over the seeds, and the wall time;
+a run whose check cell fails is reported, left out of the table, and makes the exit code 1.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def summarise(rows: list[dict], times: dict[str, list[float]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> str:
+    import nbclient.exceptions
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="+", help='lesson numbers or names, e.g. "08"')
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
@@ -85,9 +88,15 @@ def main(argv: list[str] | None = None) -> str:
     paths = [find_notebook(lesson) for lesson in args.lessons]
     results = Path(tempfile.mkdtemp()) / "results.jsonl"
     times: dict[str, list[float]] = {}
+    failures = []
     for path in paths:
         for seed in args.seeds:
-            seconds = run_notebook(path, seed, args.quick, results)
+            try:
+                seconds = run_notebook(path, seed, args.quick, results)
+            except nbclient.exceptions.CellExecutionError as error:
+                failures.append(f"{path.name} seed {seed}")
+                print(f"{path.name} seed {seed}: FAILED\n{str(error)[-800:]}", flush=True)
+                continue
             key = f"{path.name[:2]}/{'quick' if args.quick else 'full'}"
             times.setdefault(key, []).append(seconds)
             print(f"{path.name} seed {seed}: {seconds:.0f} s", flush=True)
@@ -96,6 +105,8 @@ def main(argv: list[str] | None = None) -> str:
     )
     table = summarise(rows, times)
     print(table)
+    if failures:
+        raise SystemExit(f"Runs that failed (not in the table): {', '.join(failures)}")
     return table
 
 
