@@ -99,8 +99,8 @@ environment = helpers.report_env()
 # TensorFlow uses a GPU without any change to the code when it sees one. On a laptop without an
 # NVIDIA GPU the list below is empty and everything runs on the CPU, which is fine for this course:
 # every lesson is sized for two CPU cores. (On Linux, `pip install "tensorflow[and-cuda]"` instead
-# of `tensorflow-cpu` gives the GPU build; Colab's GPU runtime has it already.) Lesson 07 measures
-# what a GPU buys.
+# of `tensorflow-cpu` gives the GPU build; Colab's GPU runtime has it already.) The planned
+# lesson 07 will measure what a GPU buys.
 
 # %%
 import tensorflow as tf
