@@ -8,6 +8,7 @@ notebook with unanswered exercises still runs top to bottom.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -123,6 +124,59 @@ def check_function(
                 False, hint, f"Test input {number} (argument shapes {shapes}) differs. {detail}"
             )
     return _report(True, hint)
+
+
+_SALT = "dlcourse-answer:"
+
+
+def _canonical(value: Any, decimals: int | None) -> str:
+    """One spelling per answer: words stripped and lower-cased, numbers rounded, sets sorted."""
+    if isinstance(value, str):
+        return value.strip().lower()
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value)).lower()
+    if isinstance(value, (set, frozenset, list, tuple)):
+        return "{" + ",".join(sorted(_canonical(v, decimals) for v in value)) + "}"
+    number = float(value)
+    if decimals is None:
+        if not number.is_integer():
+            raise ValueError(f"{value!r} is not a whole number: give `decimals` to round it.")
+        return str(int(number))
+    return f"{round(number, decimals):.{decimals}f}"
+
+
+def answer_digest(answer: Any, decimals: int | None = None) -> str:
+    """The salted fingerprint that a hidden-answer check compares against.
+
+    An exercise stores only this digest, so reading the cell does not give the answer away.
+    Authors compute it once: ``python -c "from helpers.checks import answer_digest as d;
+    print(d(0.4256, decimals=3))"``.
+    """
+    text = _SALT + _canonical(answer, decimals)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def check_digest(answer: Any, digest: str, *, hint: str, decimals: int | None = None) -> Feedback:
+    """Check an answer against a stored digest (see ``answer_digest``), never the answer itself.
+
+    Whole numbers, words and sets compare exactly (case and order ignored). With ``decimals``
+    a number is rounded to that many places and one unit of the last place either way is
+    accepted, so 0.4256 asked "to 3 decimals" passes as 0.425, 0.426 or 0.427.
+    """
+    if _unanswered(answer):
+        print(TODO)
+        return Feedback(False)
+    try:
+        if decimals is None:
+            candidates = [answer_digest(answer)]
+        else:
+            number, unit = float(answer), 10.0**-decimals
+            if not np.isfinite(number):
+                return _report(False, hint, "Your answer is nan or inf.")
+            candidates = [answer_digest(number + k * unit, decimals) for k in (-1, 0, 1)]
+    except (TypeError, ValueError) as error:
+        return _report(False, hint, f"Could not read your answer: {error}")
+    return _report(digest in candidates, hint)
 
 
 def check_true(condition: bool, *, hint: str) -> Feedback:

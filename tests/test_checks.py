@@ -75,3 +75,23 @@ def test_feedback_is_truthy_and_displays_nothing_more():
     assert bool(right) is True and bool(wrong) is False
     assert repr(right) == "Feedback(ok=True)"
     assert right._ipython_display_() is None
+
+
+def test_digest_hides_the_answer_and_accepts_it(capsys):
+    digest = checks.answer_digest(0.4256, decimals=3)
+    assert "0.42" not in digest and len(digest) == 16
+    for right in (0.4256, 0.426, 0.425, 0.427):
+        assert checks.check_digest(right, digest, hint=HINT, decimals=3), right
+    for wrong in (0.43, -0.4256, 0.7, float("nan")):
+        assert not checks.check_digest(wrong, digest, hint=HINT, decimals=3), wrong
+    assert "0.42" not in capsys.readouterr().out
+
+
+def test_digest_of_words_sets_and_whole_numbers():
+    assert checks.check_digest(" ReLU ", checks.answer_digest("relu"), hint=HINT)
+    assert checks.check_digest(["b", "A"], checks.answer_digest({"a", "b"}), hint=HINT)
+    assert checks.check_digest(7850, checks.answer_digest(7850), hint=HINT)
+    assert not checks.check_digest(7851, checks.answer_digest(7850), hint=HINT)
+    assert not checks.check_digest(..., checks.answer_digest(1), hint=HINT)
+    assert not checks.check_digest("seven", checks.answer_digest(7), hint=HINT)
+    assert not checks.check_digest(2.5, checks.answer_digest(2), hint=HINT)
