@@ -9,9 +9,13 @@ should never train on a file that is silently truncated. So each file is listed 
 2. read-only mirror folders named in ``DLCOURSE_DATA_MIRROR`` (separated by ``os.pathsep``),
    laid out ``<dataset>/<file>``; a verified mirror file is used where it is, never copied;
 3. the public URLs, streamed to a temporary file that is renamed into the cache only after its
-   size and SHA-256 match.
+   size and SHA-256 match. A download never grows past the file's size and has an overall
+   deadline that scales with it; a host that does not answer is given up after
+   ``CONNECT_TIMEOUT_S`` seconds, once per ``fetch``.
 
-A file that fails its check is reported and never used. When nothing works, one exception,
+Every file is hashed (SHA-256) in this process before it is first parsed, wherever it lies:
+a cache may be shared or rot, so nothing on disk vouches for it. A file that fails its check is
+reported and never used. When nothing works, one exception,
 ``DatasetUnavailable``, says what was tried and what to do. Offline use: run
 ``python -m helpers.datasets prefetch`` once while online.
 """
@@ -23,9 +27,11 @@ import gzip
 import hashlib
 import http.client
 import os
-import pickle
 import tarfile
 import tempfile
+import time
+import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Iterable
@@ -42,6 +48,11 @@ _MNIST_URLS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
 )  # fallback mirror, same files
 _BROWNLEE = "https://raw.githubusercontent.com/jbrownlee/Datasets/master/"
+
+CONNECT_TIMEOUT_S = 10.0  # a host silent this long (to connect, or between reads) is given up
+DEADLINE_BASE_S = 60.0  # each download may take this long, plus its size at MIN_RATE_BYTES_S
+MIN_RATE_BYTES_S = 50_000  # the slowest average rate waited for: CIFAR-10 gets about 58 min
+STALE_PART_S = 600.0  # a partial download untouched this long belongs to a killed process
 
 
 class DatasetUnavailable(RuntimeError):
@@ -116,10 +127,10 @@ REGISTRY: dict[str, Dataset] = {
             "Technical report, University of Toronto, 2009.",
             (
                 RemoteFile(
-                    "cifar-10-python.tar.gz",
-                    170498071,
-                    "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
-                    ("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",),
+                    "cifar-10-binary.tar.gz",
+                    170052171,
+                    "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
+                    ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",),
                 ),
             ),
         ),
@@ -207,15 +218,15 @@ CIFAR10_CLASSES = (
 def cache_dir() -> Path:
     """Where downloads are kept: ``$DLCOURSE_DATA_DIR``, else the user's cache directory."""
     if os.environ.get(DATA_DIR_ENV, "").strip():
-        return Path(os.environ[DATA_DIR_ENV].strip()).expanduser()
+        return Path(os.environ[DATA_DIR_ENV].strip()).expanduser().absolute()
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("dlcourse", appauthor=False))
+    return Path(user_cache_dir("dlcourse", appauthor=False)).absolute()
 
 
 def _mirror_dirs() -> list[Path]:
     value = os.environ.get(MIRROR_ENV, "")
-    return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+    return [Path(p.strip()).expanduser().absolute() for p in value.split(os.pathsep) if p.strip()]
 
 
 def _lookup(dataset: str, filename: str | None = None) -> tuple[Dataset, RemoteFile | None]:
@@ -231,7 +242,9 @@ def _lookup(dataset: str, filename: str | None = None) -> tuple[Dataset, RemoteF
     raise ValueError(f"Dataset {dataset!r} has no file {filename!r}. Its files: {names}.")
 
 
-_verified: set[tuple[str, int, int]] = set()  # (path, size, mtime_ns) hashed OK in this process
+# Files hashed OK in this process: resolved path -> (size, mtime_ns, inode, expected sha256).
+# Only this process's own hashing counts; nothing written on disk is trusted instead.
+_verified: dict[str, tuple[int, int, int, str]] = {}
 
 
 def _sha256(path: Path) -> str:
@@ -242,137 +255,258 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _marker(path: Path) -> Path:
-    return path.with_name(path.name + ".sha256-ok")
-
-
-def _stamp(path: Path, remote: RemoteFile) -> str:
+def _fingerprint(path: Path, remote: RemoteFile) -> tuple[int, int, int, str]:
     stat = path.stat()
-    return f"{stat.st_size} {stat.st_mtime_ns} {remote.sha256}"
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino, remote.sha256
 
 
-def _check(path: Path, remote: RemoteFile, in_cache: bool) -> str | None:
-    """Return None if ``path`` is the right file, else why not.
+def _check(path: Path, remote: RemoteFile) -> str | None:
+    """Return None if ``path`` is the right file, else why not. Reading errors propagate.
 
-    The size is compared on every call: it catches truncation for free. Hashing 170 MB on
-    every call would be slow, so a good hash is remembered for this process and, in the cache,
-    in ``<file>.sha256-ok`` holding size, mtime and hash: a file changed since then has another
-    mtime and is hashed again. Mirrors are read-only, so they get no marker.
+    The size is compared on every call: it catches truncation for free. The SHA-256 is
+    computed once per process and file; a file replaced or touched since then (other size,
+    mtime or inode) is hashed again.
     """
-    stat = path.stat()
-    if stat.st_size != remote.size:
-        return f"size {stat.st_size} bytes, expected {remote.size}"
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    ok = _marker(path)
-    if key in _verified or (
-        in_cache and ok.is_file() and ok.read_text(errors="replace") == _stamp(path, remote)
-    ):
+    fingerprint = _fingerprint(path, remote)
+    if fingerprint[0] != remote.size:
+        return f"size {fingerprint[0]} bytes, expected {remote.size}"
+    key = str(path.resolve())
+    if _verified.get(key) == fingerprint:
         return None
     actual = _sha256(path)
     if actual != remote.sha256:
         return f"sha256 {actual}, expected {remote.sha256}"
-    _verified.add(key)
-    if in_cache:
-        _write_marker(path, remote)
+    _verified[key] = fingerprint
     return None
-
-
-def _write_marker(path: Path, remote: RemoteFile) -> None:
-    try:
-        _marker(path).write_text(_stamp(path, remote))
-    except OSError:
-        pass  # the marker is only a speed-up
 
 
 class _Rejected(ValueError):
     """Downloaded bytes that are not the registry's file."""
 
 
+class _TooSlow(Exception):
+    """A download that did not finish by its deadline."""
+
+
+class _CacheNotWritable(Exception):
+    """The cache folder cannot take the file: a local problem, not a network one."""
+
+
+def _reason(error: BaseException) -> str:
+    return getattr(error, "strerror", None) or str(error) or repr(error)
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def _sweep(folder: Path) -> None:
+    """Delete partial downloads nobody writes to any more, and markers of older versions.
+
+    A download killed by SIGKILL (or SIGTERM, which Python does not turn into an exception)
+    cannot clean up after itself; a live one touches its file at least every
+    ``CONNECT_TIMEOUT_S`` seconds, so one untouched for ``STALE_PART_S`` is left over.
+    """
+    now = time.time()
+    for path in [*folder.glob("*.part"), *folder.glob("*.sha256-ok")]:
+        try:
+            if path.suffix == ".part" and now - path.stat().st_mtime < STALE_PART_S:
+                continue
+            path.unlink()
+        except OSError:
+            pass  # another process swept it, or the cache is read-only: nothing to do
+
+
 def _download(url: str, target: Path, remote: RemoteFile) -> None:
     """Stream ``url`` into a temporary file beside ``target``; rename it only if it checks out.
 
     The rename (``os.replace``) is atomic, so ``target`` is either absent or complete, even if
-    the download is interrupted or two notebooks download at once.
+    the download is interrupted or two notebooks download at once. A wrong announced length,
+    a byte past the expected size, or the deadline stops the download at once.
     """
     from tqdm import tqdm
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
+    except OSError as error:
+        raise _CacheNotWritable(_reason(error)) from error
     tmp, digest, size = Path(tmp_name), hashlib.sha256(), 0
+    allowed = DEADLINE_BASE_S + remote.size / MIN_RATE_BYTES_S
+    start = time.monotonic()
     try:
         with (
             os.fdopen(fd, "wb") as out,
-            urllib.request.urlopen(url, timeout=60) as response,
-            tqdm(
+            urllib.request.urlopen(url, timeout=CONNECT_TIMEOUT_S) as response,
+        ):
+            announced = (response.headers.get("Content-Length") or "").strip()
+            if announced.isdigit() and int(announced) != remote.size:
+                raise _Rejected(f"the server announces {announced} bytes, expected {remote.size}")
+            with tqdm(
                 total=remote.size,
                 unit="B",
                 unit_scale=True,
                 unit_divisor=1024,
                 desc=remote.name,
                 leave=False,
-            ) as bar,
-        ):
-            while chunk := response.read(1 << 16):
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-                bar.update(len(chunk))
+            ) as bar:
+                while chunk := response.read1(1 << 16):
+                    size += len(chunk)
+                    if size > remote.size:
+                        raise _Rejected(f"the server sent more than {remote.size} bytes")
+                    if time.monotonic() - start > allowed:
+                        raise _TooSlow(
+                            f"stopped at its deadline of {allowed:.0f} s with {size} of "
+                            f"{remote.size} bytes: the connection is too slow"
+                        )
+                    try:
+                        out.write(chunk)
+                    except OSError as error:
+                        raise _CacheNotWritable(_reason(error)) from error
+                    digest.update(chunk)
+                    bar.update(len(chunk))
         if size != remote.size:
             raise _Rejected(f"got {size} bytes, expected {remote.size}")
         if digest.hexdigest() != remote.sha256:
             raise _Rejected(f"sha256 {digest.hexdigest()}, expected {remote.sha256}")
-        os.replace(tmp, target)
-        _write_marker(target, remote)
+        try:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would lock out a shared cache
+            os.replace(tmp, target)
+        except OSError as error:
+            raise _CacheNotWritable(_reason(error)) from error
+        _verified[str(target.resolve())] = _fingerprint(target, remote)  # the bytes just hashed
     finally:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # swept by a later run
 
 
 def _megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
 
 
-def _locate(dataset: str, remote: RemoteFile) -> tuple[Path | None, list[str]]:
-    """Cache, then mirrors, then URLs; return a verified path (or None) and what was tried."""
+def _host_silent(error: BaseException) -> bool:
+    """Did the host fail to answer at all (not an HTTP error, not bad bytes)?"""
+    if isinstance(error, urllib.error.HTTPError):
+        return False
+    return isinstance(error, (TimeoutError, urllib.error.URLError))
+
+
+def _locate(
+    dataset: str, remote: RemoteFile, silent_hosts: set[str]
+) -> tuple[Path | None, list[str], set[str]]:
+    """Cache, then mirrors, then URLs. Return a verified path (or None), what was tried, and the
+    kinds of failure met ("network", "rejected", "unreadable", "not writable") for the advice.
+    """
     tried: list[str] = []
+    causes: set[str] = set()
     cached = cache_dir() / dataset / remote.name
-    if cached.is_file():
-        problem = _check(cached, remote, in_cache=True)
-        if problem is None:
-            return cached, tried
-        print(f"Cached {cached} is corrupt ({problem}): removed, fetching it again.")
-        cached.unlink(missing_ok=True)
-        _marker(cached).unlink(missing_ok=True)
-        tried.append(f"cache {cached}: corrupt ({problem}), removed")
-    else:
-        tried.append(f"cache {cached}: not there")
+    _sweep(cached.parent)
+    try:
+        if not cached.is_file():
+            tried.append(f"cache {cached}: not there")
+        elif (problem := _check(cached, remote)) is None:
+            return cached, tried, causes
+        else:
+            try:
+                cached.unlink()
+                print(f"Cached {cached} is corrupt ({problem}): removed, fetching it again.")
+                tried.append(f"cache {cached}: corrupt ({problem}), removed")
+            except OSError as error:
+                print(f"Cached {cached} is corrupt ({problem}) and could not be removed.")
+                tried.append(
+                    f"cache {cached}: corrupt ({problem}), could not be removed ({_reason(error)})"
+                )
+                causes.add("not writable")
+    except OSError as error:
+        tried.append(f"cache {cached}: cannot be read ({_reason(error)})")
+        causes.add("unreadable")
     mirrors = _mirror_dirs()
     if not mirrors:
         tried.append(f"mirror: {MIRROR_ENV} is not set")
     for mirror in mirrors:
         path = mirror / dataset / remote.name
-        if not path.is_file():
-            tried.append(f"mirror {path}: not there")
+        try:
+            if not mirror.exists():
+                tried.append(f"mirror {mirror}: the folder does not exist")
+                continue
+            if not mirror.is_dir():
+                tried.append(f"mirror {mirror}: is a file, not a folder")
+                continue
+            if not path.is_file():
+                tried.append(f"mirror {path}: not there")
+                continue
+            problem = _check(path, remote)
+        except OSError as error:
+            tried.append(f"mirror {path}: cannot be read ({_reason(error)})")
+            causes.add("unreadable")
             continue
-        problem = _check(path, remote, in_cache=False)
         if problem is None:
-            return path, tried
+            return path, tried, causes
         print(f"Mirror file {path} is corrupt ({problem}): not used.")
         tried.append(f"mirror {path}: corrupt ({problem}), not used")
     for url in remote.urls:
+        host = urllib.parse.urlsplit(url).netloc
+        if host in silent_hosts:
+            tried.append(f"{url}: skipped, {host} did not answer before")
+            causes.add("network")
+            continue
         print(f"Downloading {dataset}/{remote.name} ({_megabytes(remote.size)}) from {url}")
         try:
             _download(url, cached, remote)
-            return cached, tried
+            return cached, tried, causes
+        except _CacheNotWritable as error:  # every URL would meet the same folder
+            print(f"  Failed: cannot write {cached.parent} ({error}).")
+            tried.append(f"{url}: not downloaded, cannot write {cached.parent} ({error})")
+            causes.add("not writable")
+            break
         except _Rejected as error:  # wrong bytes: say so at once, the source may be bad
             print(f"  Rejected and deleted, not the expected file: {error}.")
             tried.append(f"{url}: download rejected ({error})")
-        except (OSError, ValueError, http.client.HTTPException) as error:  # offline, timeouts...
-            print(f"  Failed: {str(error) or repr(error)}")
-            tried.append(f"{url}: {str(error) or repr(error)}")
-    return None, tried
+            causes.add("rejected")
+        except _TooSlow as error:
+            print(f"  Failed: {error}.")
+            tried.append(f"{url}: {error}")
+            causes.add("network")
+        except (OSError, ValueError, http.client.HTTPException) as error:  # offline, HTTP 404...
+            if _host_silent(error):
+                silent_hosts.add(host)
+                reason = getattr(error, "reason", error)
+                message = f"{host} did not answer within {CONNECT_TIMEOUT_S:g} s ({reason})"
+                if not isinstance(reason, TimeoutError):
+                    message = f"{host} did not answer ({_reason(reason)})"
+            else:
+                message = str(error) or repr(error)
+            print(f"  Failed: {message}")
+            tried.append(f"{url}: {message}")
+            causes.add("network")
+    try:
+        cached.parent.rmdir()  # only if empty: a failed download leaves no empty folder behind
+    except OSError:
+        pass
+    return None, tried, causes
 
 
-def _unavailable(dataset: str, failures: list[tuple[RemoteFile, list[str]]]) -> DatasetUnavailable:
+_ADVICE = {
+    "network": "  - check your internet connection and run this again; or",
+    "rejected": "  - a server sent other bytes than the published file: try again later; or",
+    "unreadable": (
+        "  - a file above cannot be read (permission denied?): ask its owner to make it "
+        "readable (chmod a+r), or use a cache of your own with DLCOURSE_DATA_DIR; or"
+    ),
+    "not writable": (
+        "  - the cache folder cannot be written (permission denied, full or read-only disk?): "
+        "make it writable, or set DLCOURSE_DATA_DIR to a folder you can write; or"
+    ),
+}
+
+
+def _unavailable(
+    dataset: str, failures: list[tuple[RemoteFile, list[str]]], causes: set[str]
+) -> DatasetUnavailable:
     lines = [
         f"Could not get dataset {dataset!r}: no verified copy of "
         f"{', '.join(r.name for r, _ in failures)}."
@@ -381,9 +515,9 @@ def _unavailable(dataset: str, failures: list[tuple[RemoteFile, list[str]]]) -> 
         lines.append(f"{remote.name} ({remote.size} bytes, sha256 {remote.sha256}); tried:")
         lines += [f"  - {attempt}" for attempt in tried]
     folder = cache_dir() / dataset
+    lines.append("What you can do:")
+    lines += [advice for cause, advice in _ADVICE.items() if cause in causes]
     lines += [
-        "What you can do:",
-        "  - check your internet connection and run this again; or",
         f"  - download the URLs above by hand and put the files in {folder}{os.sep} ; or",
         f"  - set {MIRROR_ENV} to a folder holding {dataset}{os.sep}<file name>.",
     ]
@@ -392,15 +526,17 @@ def _unavailable(dataset: str, failures: list[tuple[RemoteFile, list[str]]]) -> 
 
 def _fetch_all(dataset: str, filenames: Iterable[str]) -> list[Path]:
     """Fetch several files; if any fails, raise one error naming every missing file."""
-    paths, failures = [], []
+    paths, failures, causes = [], [], set()
+    silent_hosts: set[str] = set()  # one wait per host that does not answer, not one per file
     for filename in filenames:
         _, remote = _lookup(dataset, filename)
-        path, tried = _locate(dataset, remote)
+        path, tried, why = _locate(dataset, remote, silent_hosts)
         paths.append(path)
         if path is None:
             failures.append((remote, tried))
+            causes |= why
     if failures:
-        raise _unavailable(dataset, failures)
+        raise _unavailable(dataset, failures, causes)
     return paths
 
 
@@ -410,8 +546,16 @@ def fetch(dataset: str, filename: str) -> Path:
 
 
 def prefetch(names: Iterable[str] | None = None) -> None:
-    """Fetch every file of the named datasets (all by default), e.g. before going offline."""
-    names = list(REGISTRY) if names is None else list(names)
+    """Fetch every file of the named datasets (all by default), e.g. before going offline.
+
+    ``names`` is a list of dataset names, or one name as a string.
+    """
+    if names is None:
+        names = list(REGISTRY)
+    elif isinstance(names, str):
+        names = [names]  # not its letters
+    else:
+        names = list(names)
     for name in names:
         _lookup(name)  # unknown names fail before any download starts
     errors = []
@@ -455,7 +599,11 @@ def _quick(quick: bool | None) -> bool:
         from helpers.environment import quick_mode
 
         return quick_mode()
-    return quick
+    if not isinstance(quick, (bool, np.bool_)):  # "no" is truthy: it must not mean QUICK
+        raise TypeError(
+            f"quick must be True, False or None (None follows DLCOURSE_QUICK), got {quick!r}."
+        )
+    return bool(quick)
 
 
 def _stratified_subset(y: np.ndarray, size: int) -> np.ndarray:
@@ -507,18 +655,62 @@ def _cifar_stand_in(n_train: int, n_test: int) -> Split:
     return make(n_train), make(n_test)
 
 
+_CIFAR_RECORD = 1 + 3 * 32 * 32  # one label byte, then the red, green and blue 32x32 planes
+_CIFAR_BATCHES = (*(f"data_batch_{i}.bin" for i in range(1, 6)), "test_batch.bin")
+
+
+def read_cifar10_batch(data: bytes, name: str = "batch") -> tuple[np.ndarray, np.ndarray]:
+    """Images (N, 32, 32, 3) uint8 and labels (N,) uint8 from one batch of the binary version.
+
+    Each record is 3,073 plain bytes: the label (0-9), then 1,024 red, 1,024 green and 1,024
+    blue pixel values, row by row. Plain bytes, so reading them can never run code (unlike
+    the pickled Python version of CIFAR-10).
+    """
+    if not data or len(data) % _CIFAR_RECORD:
+        raise ValueError(
+            f"{name}: {len(data)} bytes is not a whole number of 3,073-byte records;"
+            " it is not a batch of the CIFAR-10 binary version."
+        )
+    records = np.frombuffer(data, np.uint8).reshape(-1, _CIFAR_RECORD)
+    labels = records[:, 0].copy()
+    if labels.max() > 9:
+        raise ValueError(f"{name}: labels must be 0 to 9, found {labels.max()}.")
+    images = records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(images), labels
+
+
+def read_cifar10_tarball(path: str | os.PathLike) -> Split:
+    """((x_train, y_train), (x_test, y_test)) from ``cifar-10-binary.tar.gz``, read in memory.
+
+    The five ``data_batch_*.bin`` files make the 50,000 training images, ``test_batch.bin`` the
+    10,000 test images; nothing is extracted to disk.
+    """
+    batches = {}
+    with tarfile.open(path, "r:gz") as tar:
+        for member in tar:
+            name = member.name.rsplit("/", 1)[-1]
+            if name in _CIFAR_BATCHES and member.isfile():
+                batches[name] = read_cifar10_batch(tar.extractfile(member).read(), name)
+    missing = [name for name in _CIFAR_BATCHES if name not in batches]
+    if missing:
+        raise ValueError(
+            f"{path} misses {', '.join(missing)}: it is not the CIFAR-10 binary tarball."
+        )
+    train = [batches[name] for name in _CIFAR_BATCHES[:5]]
+    x_train, y_train = np.concatenate([b[0] for b in train]), np.concatenate([b[1] for b in train])
+    return (x_train, y_train), batches["test_batch.bin"]
+
+
 def load_cifar10(quick: bool | None = None) -> Split:
     """CIFAR-10 as ((x_train, y_train), (x_test, y_test)); x uint8 (N, 32, 32, 3), y uint8 (N,).
 
-    The pickled batches are read straight from the tarball; nothing is extracted to disk.
-    Unpickling can run code hidden in a file, which is one more reason the tarball is only
-    opened after its SHA-256 matched the official one.
+    Read from the published binary version (plain bytes, no pickle), after its SHA-256 matched.
     QUICK: a fixed stratified 5,000 / 1,000 subset; if the file cannot be had at all, a
     generated stand-in of the same shapes, announced loudly (full mode raises instead).
     """
     quick = _quick(quick)
     try:
-        path = fetch("cifar10", "cifar-10-python.tar.gz")
+        path = fetch("cifar10", "cifar-10-binary.tar.gz")
     except DatasetUnavailable as error:
         if not quick:
             raise
@@ -532,17 +724,7 @@ def load_cifar10(quick: bool | None = None) -> Split:
         print(f"{'!' * 78}\n{message}\nWhy: {why}\n{hint}\n{'!' * 78}")
         warnings.warn(message, StandInWarning, stacklevel=2)
         return _cifar_stand_in(5000, 1000)
-    batches = {}
-    with tarfile.open(path, "r:gz") as tar:
-        for member in tar:
-            stem = member.name.rsplit("/", 1)[-1]
-            if stem.startswith("data_batch_") or stem == "test_batch":
-                batch = pickle.load(tar.extractfile(member), encoding="bytes")
-                x = np.asarray(batch[b"data"], np.uint8).reshape(-1, 3, 32, 32)
-                batches[stem] = (x.transpose(0, 2, 3, 1), np.asarray(batch[b"labels"], np.uint8))
-    train = [batches[f"data_batch_{i}"] for i in range(1, 6)]
-    x_train, y_train = np.concatenate([b[0] for b in train]), np.concatenate([b[1] for b in train])
-    x_test, y_test = np.ascontiguousarray(batches["test_batch"][0]), batches["test_batch"][1]
+    (x_train, y_train), (x_test, y_test) = read_cifar10_tarball(path)
     if quick:
         tr, te = _stratified_subset(y_train, 5000), _stratified_subset(y_test, 1000)
         x_train, y_train, x_test, y_test = x_train[tr], y_train[tr], x_test[te], y_test[te]

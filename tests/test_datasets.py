@@ -9,8 +9,13 @@ import hashlib
 import io
 import os
 import pickle
+import socket
+import subprocess
+import sys
 import tarfile
+import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 import warnings
@@ -39,7 +44,7 @@ def isolated(tmp_path, monkeypatch):
     """A fresh cache per test, no mirror, no remembered hashes, and no real network."""
     monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("DLCOURSE_DATA_MIRROR", raising=False)
-    monkeypatch.setattr(ds, "_verified", set())
+    monkeypatch.setattr(ds, "_verified", {})
     real_urlopen = urllib.request.urlopen
 
     def local_only(url, *args, **kwargs):
@@ -52,11 +57,16 @@ def isolated(tmp_path, monkeypatch):
 
 @pytest.fixture
 def server():
-    """A local HTTP server; ``routes[path] = (status, body, declared Content-Length)``."""
+    """A local HTTP server; ``routes[path] = (status, body, declared Content-Length)``, or a
+    function of the request handler for hostile behaviour. ``hits`` lists the paths asked for."""
     routes: dict[str, tuple[int, bytes, int]] = {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
+            httpd.hits.append(self.path)
+            if callable(routes.get(self.path)):
+                routes[self.path](self)
+                return
             status, body, length = routes.get(self.path, (404, b"", 0))
             self.send_response(status)
             self.send_header("Content-Length", str(length))
@@ -69,7 +79,7 @@ def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    httpd.routes = routes
+    httpd.routes, httpd.hits = routes, []
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     yield httpd
     httpd.shutdown()
@@ -112,33 +122,47 @@ def test_cache_hit_does_not_download(monkeypatch):
     assert ds.fetch("toy", "toy.bin") == cached
 
 
-def test_verified_hash_is_remembered_but_size_always_checked(monkeypatch, server, capsys):
+def test_hash_computed_once_per_process_but_size_always_checked(monkeypatch, server, capsys):
     server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
     toy(monkeypatch, server.url + "/toy.bin")
     cached = put(ds.cache_dir(), PAYLOAD)
-    assert ds.fetch("toy", "toy.bin") == cached  # hashed once, marker written
-    assert (cached.parent / "toy.bin.sha256-ok").is_file()
-    monkeypatch.setattr(ds, "_verified", set())
-    monkeypatch.setattr(ds, "_sha256", no_download)  # the marker must make hashing unneeded
+    calls = []
+    real_sha256 = ds._sha256
+    monkeypatch.setattr(ds, "_sha256", lambda p: calls.append(p) or real_sha256(p))
     assert ds.fetch("toy", "toy.bin") == cached
-    with open(cached, "r+b") as f:  # truncate: the marker must not hide it
+    assert ds.fetch("toy", "toy.bin") == cached
+    assert len(calls) == 1  # remembered for this process
+    with open(cached, "r+b") as f:  # truncate: the memory must not hide it
         f.truncate(100)
-    monkeypatch.setattr(ds, "_sha256", lambda p: hashlib.sha256(p.read_bytes()).hexdigest())
     assert ds.fetch("toy", "toy.bin") == cached
     assert cached.read_bytes() == PAYLOAD
     assert "corrupt (size 100 bytes" in capsys.readouterr().out
 
 
-def test_file_changed_after_its_marker_is_hashed_again(monkeypatch, server, capsys):
+def test_same_size_change_with_mtime_kept_is_caught_by_a_new_process(monkeypatch, server, capsys):
+    """Bit rot or ``rsync --inplace -t``: same size, same mtime, other bytes."""
     server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
     toy(monkeypatch, server.url + "/toy.bin")
-    cached = ds.fetch("toy", "toy.bin")  # downloaded, marker written
-    assert (cached.parent / "toy.bin.sha256-ok").is_file()
-    monkeypatch.setattr(ds, "_verified", set())  # as in a new Python process
-    cached.write_bytes(PAYLOAD[:-1] + b"!")  # same size, new mtime
-    os.utime(cached, ns=(1, 1))
+    cached = ds.fetch("toy", "toy.bin")  # downloaded and verified
+    stat = cached.stat()
+    with open(cached, "r+b") as f:
+        f.write(b"!")
+    os.utime(cached, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    monkeypatch.setattr(ds, "_verified", {})  # as in a new Python process
     assert ds.fetch("toy", "toy.bin").read_bytes() == PAYLOAD
     assert "is corrupt (sha256" in capsys.readouterr().out
+
+
+def test_a_forged_marker_is_not_trusted(monkeypatch, capsys):
+    """Older versions trusted ``<file>.sha256-ok``; anyone who can write the cache can forge it."""
+    remote = toy(monkeypatch)
+    bad = PAYLOAD[:-1] + b"!"
+    cached = put(ds.cache_dir(), bad)
+    stat = cached.stat()
+    marker = cached.with_name(cached.name + ".sha256-ok")
+    marker.write_text(f"{stat.st_size} {stat.st_mtime_ns} {remote.sha256}")
+    with pytest.raises(ds.DatasetUnavailable, match="corrupt"):
+        ds.fetch("toy", "toy.bin")
 
 
 def test_corrupt_cached_file_detected_and_replaced(monkeypatch, server, capsys):
@@ -191,7 +215,7 @@ def test_download_verified_then_cached(monkeypatch, server):
     toy(monkeypatch, server.url + "/toy.bin")
     path = ds.fetch("toy", "toy.bin")
     assert path == ds.cache_dir() / "toy" / "toy.bin" and path.read_bytes() == PAYLOAD
-    assert leftovers(path.parent) == ["toy.bin", "toy.bin.sha256-ok"]  # no temp file
+    assert leftovers(path.parent) == ["toy.bin"]  # no temp file, no marker
 
 
 def test_fallback_url_after_failed_one(monkeypatch, server):
@@ -215,7 +239,7 @@ def test_bad_download_rejected_not_cached(monkeypatch, server, capsys, body, len
     toy(monkeypatch, server.url + "/toy.bin")
     with pytest.raises(ds.DatasetUnavailable, match="toy.bin"):
         ds.fetch("toy", "toy.bin")
-    assert leftovers(ds.cache_dir()) in ([], ["toy"])  # no file, no marker, no temp
+    assert leftovers(ds.cache_dir()) == []  # no file, no temp, no empty folder
 
 
 def test_wrong_bytes_reported(monkeypatch, server, capsys):
@@ -226,11 +250,256 @@ def test_wrong_bytes_reported(monkeypatch, server, capsys):
     assert "Rejected and deleted" in capsys.readouterr().out
 
 
+# ----------------------------------------------------------------------------- hostile servers
+def endless(sent: dict, limit: int = 100_000_000):
+    """A handler streaming up to ``limit`` bytes with no length announced; counts what got out."""
+
+    def handler(request):
+        request.send_response(200)
+        request.send_header("Connection", "close")
+        request.end_headers()
+        sent["bytes"], block = 0, b"x" * (1 << 16)
+        try:
+            while sent["bytes"] < limit:
+                request.wfile.write(block)
+                sent["bytes"] += len(block)
+        except OSError:  # the client hung up
+            pass
+        sent["done"] = True
+
+    return handler
+
+
+def test_announced_length_is_checked_before_reading(monkeypatch, server, capsys):
+    sent = {}
+    huge = endless(sent)
+
+    def announces_400_mb(request):
+        request.send_response(200)
+        request.send_header("Content-Length", str(400_000_000))
+        request.end_headers()
+        huge(request)
+
+    server.routes["/toy.bin"] = announces_400_mb
+    toy(monkeypatch, server.url + "/toy.bin")
+    with pytest.raises(ds.DatasetUnavailable, match="announces 400000000 bytes"):
+        ds.fetch("toy", "toy.bin")
+    assert leftovers(ds.cache_dir()) == []
+
+
+def test_reading_stops_past_the_expected_size(monkeypatch, server):
+    sent = {}
+    server.routes["/toy.bin"] = endless(sent)
+    toy(monkeypatch, server.url + "/toy.bin")
+    with pytest.raises(ds.DatasetUnavailable, match=f"more than {GOOD.size} bytes"):
+        ds.fetch("toy", "toy.bin")
+    for _ in range(100):  # the server notices the hang-up within a few writes
+        if sent.get("done"):
+            break
+        threading.Event().wait(0.05)
+    assert sent["bytes"] < 20_000_000  # kernel buffers at most, not the whole 100 MB
+    assert leftovers(ds.cache_dir()) == []
+
+
+def test_a_trickling_server_hits_the_deadline(monkeypatch, server):
+    def trickle(request):
+        request.send_response(200)
+        request.send_header("Content-Length", str(GOOD.size))
+        request.end_headers()
+        try:
+            for byte in PAYLOAD[:100]:  # bounded: 100 bytes, one every 0.1 s
+                request.wfile.write(bytes([byte]))
+                request.wfile.flush()
+                threading.Event().wait(0.1)
+        except OSError:
+            pass
+
+    server.routes["/toy.bin"] = trickle
+    toy(monkeypatch, server.url + "/toy.bin")
+    monkeypatch.setattr(ds, "DEADLINE_BASE_S", 0.5)
+    start = time.monotonic()
+    with pytest.raises(ds.DatasetUnavailable, match="deadline"):
+        ds.fetch("toy", "toy.bin")
+    assert time.monotonic() - start < 3
+    assert leftovers(ds.cache_dir()) == []
+
+
+def test_a_host_that_does_not_answer_is_given_up_quickly_and_once(monkeypatch):
+    silent = socket.socket()  # accepts connections (the kernel does) but never replies
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    files = tuple(
+        ds.RemoteFile(f"f{i}.bin", GOOD.size, GOOD.sha256, (f"{url}/f{i}.bin",)) for i in (1, 2)
+    )
+    monkeypatch.setitem(ds.REGISTRY, "toy", ds.Dataset("toy", "test", "none", "none", files))
+    monkeypatch.setattr(ds, "CONNECT_TIMEOUT_S", 0.3)
+    start = time.monotonic()
+    try:
+        with pytest.raises(ds.DatasetUnavailable) as info:
+            ds.prefetch(["toy"])
+    finally:
+        silent.close()
+    assert time.monotonic() - start < 2  # one short wait, not one per file
+    assert "did not answer" in str(info.value) and "timed out" in str(info.value)
+
+
+def test_stale_partial_files_are_swept(monkeypatch, server):
+    server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
+    toy(monkeypatch, server.url + "/toy.bin")
+    folder = ds.cache_dir() / "toy"
+    folder.mkdir(parents=True)
+    stale, live = folder / "toy.bin.k1ll3d.part", folder / "toy.bin.l1v3.part"
+    stale.write_bytes(b"left by a killed download")
+    live.write_bytes(b"another process is downloading")
+    old = time.time() - 2 * ds.STALE_PART_S
+    os.utime(stale, (old, old))
+    ds.fetch("toy", "toy.bin")
+    assert not stale.exists() and live.exists()
+
+
+def test_a_killed_download_leaves_nothing_for_good(monkeypatch, server, tmp_path):
+    """SIGKILL can not be caught: the next run sweeps what the killed one left."""
+
+    def stall(request):
+        request.send_response(200)
+        request.send_header("Content-Length", str(GOOD.size))
+        request.end_headers()
+        request.wfile.write(PAYLOAD[:100])
+        request.wfile.flush()
+        threading.Event().wait(5)
+
+    server.routes["/toy.bin"] = stall
+    code = (
+        "from helpers import datasets as ds\n"
+        f"ds.REGISTRY['toy'] = ds.Dataset('toy', '', '', '', (ds.RemoteFile("
+        f"'toy.bin', {GOOD.size}, {GOOD.sha256!r}, ({server.url + '/toy.bin'!r},)),))\n"
+        "ds.fetch('toy', 'toy.bin')\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], env=dict(os.environ))
+    folder = ds.cache_dir() / "toy"
+    for _ in range(200):
+        if list(folder.glob("*.part")):
+            break
+        threading.Event().wait(0.025)
+    child.kill()
+    child.wait()
+    parts = list(folder.glob("*.part"))
+    assert parts  # the killed download left its partial file
+    old = time.time() - 2 * ds.STALE_PART_S
+    os.utime(parts[0], (old, old))
+    server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
+    toy(monkeypatch, server.url + "/toy.bin")
+    ds.fetch("toy", "toy.bin")
+    assert leftovers(folder) == ["toy.bin"]
+
+
+# ----------------------------------------------------------------------------- permissions
+def test_downloads_respect_the_umask(monkeypatch, server):
+    server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
+    toy(monkeypatch, server.url + "/toy.bin")
+    for umask, mode in ((0o022, 0o644), (0o002, 0o664)):
+        previous = os.umask(umask)
+        try:
+            path = ds.fetch("toy", "toy.bin")
+        finally:
+            os.umask(previous)
+        assert path.stat().st_mode & 0o777 == mode
+        path.unlink()
+
+
+def refuse(monkeypatch, *targets: Path) -> None:
+    """Make reading ``targets`` fail as without read permission (tests may run as root)."""
+    real = ds._sha256
+
+    def guarded(path):
+        if Path(path) in targets:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(ds, "_sha256", guarded)
+
+
+def test_unreadable_cache_and_mirror_files_fall_through(tmp_path, monkeypatch):
+    toy(monkeypatch, "http://127.0.0.1:1/never")
+    cached = put(ds.cache_dir(), PAYLOAD)
+    locked, good = put(tmp_path / "locked", PAYLOAD), put(tmp_path / "good", PAYLOAD)
+    mirrors = os.pathsep.join(str(tmp_path / name) for name in ("locked", "good"))
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", mirrors)
+    refuse(monkeypatch, cached, locked)
+    assert ds.fetch("toy", "toy.bin") == good
+    assert cached.exists()  # not deleted: it may be fine, only unreadable to us
+
+
+def test_unreadable_everything_ends_in_advice_about_permissions(tmp_path, monkeypatch):
+    toy(monkeypatch, "http://127.0.0.1:1/never")
+    cached = put(ds.cache_dir(), PAYLOAD)
+    refuse(monkeypatch, cached)
+    monkeypatch.setattr(tempfile, "mkstemp", no_write)
+    with pytest.raises(ds.DatasetUnavailable) as info:
+        ds.fetch("toy", "toy.bin")
+    text = str(info.value)
+    assert f"cache {cached}: cannot be read (Permission denied)" in text
+    assert "permission" in text.lower() and "DLCOURSE_DATA_DIR" in text
+    assert "internet connection" not in text
+
+
+def no_write(*args, **kwargs):
+    raise PermissionError(13, "Permission denied", str(kwargs.get("dir", "")))
+
+
+def test_read_only_cache_says_what_it_could_not_do(monkeypatch, capsys):
+    toy(monkeypatch, "http://127.0.0.1:1/never")
+    cached = put(ds.cache_dir(), PAYLOAD[:-1] + b"!")
+    real_unlink = Path.unlink
+
+    def read_only(self, *args, **kwargs):
+        if self.parent == cached.parent:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", read_only)
+    monkeypatch.setattr(tempfile, "mkstemp", no_write)
+    with pytest.raises(ds.DatasetUnavailable) as info:
+        ds.fetch("toy", "toy.bin")
+    out, text = capsys.readouterr().out, str(info.value)
+    assert "removed, fetching it again" not in out and "), removed" not in text
+    assert "could not be removed" in text and "cannot write" in text
+    assert "internet connection" not in text and "DLCOURSE_DATA_DIR" in text
+
+
+def test_mirror_messages_say_what_is_wrong_with_the_folder(tmp_path, monkeypatch):
+    toy(monkeypatch, "http://127.0.0.1:1/never")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("not a folder")
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", os.pathsep.join(["missing", "a_file"]))
+    with pytest.raises(ds.DatasetUnavailable) as info:
+        ds.fetch("toy", "toy.bin")
+    text = str(info.value)
+    assert f"mirror {tmp_path / 'missing'}: the folder does not exist" in text
+    assert f"mirror {tmp_path / 'a_file'}: is a file, not a folder" in text
+
+
+# ----------------------------------------------------------------------------- arguments
+def test_prefetch_takes_one_name_as_a_string(monkeypatch):
+    toy(monkeypatch, "http://127.0.0.1:1/toy.bin")
+    with pytest.raises(ds.DatasetUnavailable, match="'toy'"):
+        ds.prefetch("toy")  # not 't', 'o', 'y'
+
+
+@pytest.mark.parametrize("quick", ["no", 1, "False"])
+def test_quick_must_be_a_boolean(quick):
+    for loader in (ds.load_mnist, ds.load_cifar10):
+        with pytest.raises(TypeError, match="quick must be True, False or None"):
+            loader(quick=quick)
+
+
 # ----------------------------------------------------------------------------- errors
 def test_offline_error_says_what_was_tried_and_what_to_do(tmp_path, monkeypatch):
     urls = ("http://127.0.0.1:1/a/toy.bin", "http://127.0.0.1:1/b/toy.bin")
     toy(monkeypatch, *urls)
     mirror = tmp_path / "mirror"
+    mirror.mkdir()
     monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(mirror))
     with pytest.raises(ds.DatasetUnavailable) as info:
         ds.fetch("toy", "toy.bin")
@@ -284,14 +553,15 @@ def test_registry_is_complete():
 
 # ----------------------------------------------------------------------------- CIFAR-10
 def fake_cifar_tarball(path: Path, per_batch: int = 20) -> None:
-    """A tarball laid out like cifar-10-python.tar.gz, with images whose pixels encode ids."""
+    """A tarball laid out like cifar-10-binary.tar.gz (1 label byte + 3,072 pixel bytes per
+    image, channel planes R, G, B), with images whose first pixel encodes their batch."""
     with tarfile.open(path, "w:gz", compresslevel=1) as tar:
         for k, name in enumerate([f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]):
-            data = np.zeros((per_batch, 3 * 1024), np.uint8)
-            data[:, 0], data[:, 1024], data[:, 2048] = k, 100 + k, 200 + k  # R, G, B of pixel 0
-            labels = [i % 10 for i in range(per_batch)]
-            blob = pickle.dumps({b"data": data, b"labels": labels})
-            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            records = np.zeros((per_batch, 1 + 3 * 1024), np.uint8)
+            records[:, 0] = np.arange(per_batch) % 10
+            records[:, 1], records[:, 1025], records[:, 2049] = k, 100 + k, 200 + k
+            blob = records.tobytes()
+            info = tarfile.TarInfo(f"cifar-10-batches-bin/{name}.bin")
             info.size = len(blob)
             tar.addfile(info, io.BytesIO(blob))
 
@@ -304,7 +574,64 @@ def test_load_cifar10_reads_tarball(tmp_path, monkeypatch):
     assert x_train.dtype == y_train.dtype == np.uint8
     assert tuple(x_train[0, 0, 0]) == (0, 100, 200)  # channels last, R G B
     assert tuple(x_test[0, 0, 0]) == (5, 105, 205)
+    assert tuple(x_train[0, 0, 1]) == (0, 0, 0)
+    assert y_train[:12].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
     assert set(y_test) == set(range(10)) and len(ds.CIFAR10_CLASSES) == 10
+
+
+def test_cifar10_binary_layout_is_checked(tmp_path):
+    good = np.zeros((2, 3073), np.uint8).tobytes()
+    with pytest.raises(ValueError, match="not a whole number of 3,073-byte records"):
+        ds.read_cifar10_batch(good[:-1], "data_batch_1.bin")
+    bad_label = bytearray(good)
+    bad_label[3073] = 10
+    with pytest.raises(ValueError, match="labels must be 0 to 9"):
+        ds.read_cifar10_batch(bytes(bad_label), "data_batch_1.bin")
+    path = tmp_path / "partial.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo("cifar-10-batches-bin/data_batch_1.bin")
+        info.size = len(good)
+        tar.addfile(info, io.BytesIO(good))
+    with pytest.raises(ValueError, match="misses data_batch_2.bin"):
+        ds.read_cifar10_tarball(path)
+
+
+class _Payload:
+    def __reduce__(self):
+        return (os.system, ("touch PWNED",))
+
+
+def test_a_forged_cifar10_file_is_never_parsed(tmp_path, monkeypatch):
+    """A tarball holding a malicious pickle, with a forged marker, in place of the real file."""
+    monkeypatch.chdir(tmp_path)
+    blob = pickle.dumps({b"data": _Payload(), b"labels": []})
+    forged = tmp_path / "forged.tar.gz"
+    with tarfile.open(forged, "w:gz") as tar:
+        for name in ("cifar-10-batches-py/data_batch_1", "cifar-10-batches-bin/data_batch_1.bin"):
+            info = tarfile.TarInfo(name)
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
+    remote = ds.REGISTRY["cifar10"].files[0]
+    data = forged.read_bytes()
+    monkeypatch.setitem(
+        ds.REGISTRY,
+        "cifar10",
+        ds.Dataset(
+            "cifar10", "", "", "", (ds.RemoteFile(remote.name, len(data), remote.sha256, ()),)
+        ),
+    )
+    cached = ds.cache_dir() / "cifar10" / remote.name
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(data)
+    stat = cached.stat()
+    cached.with_name(cached.name + ".sha256-ok").write_text(
+        f"{stat.st_size} {stat.st_mtime_ns} {remote.sha256}"
+    )
+    with pytest.raises(ds.DatasetUnavailable, match="corrupt"):
+        ds.load_cifar10(quick=False)
+    assert not (tmp_path / "PWNED").exists()
+    assert remote.name == "cifar-10-binary.tar.gz" and remote.size == 170052171
+    assert remote.urls == ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",)
 
 
 def test_load_cifar10_quick_subset(tmp_path, monkeypatch, capsys):
@@ -326,7 +653,7 @@ def test_cifar_stand_in_only_in_quick_mode(capsys):
     assert issubclass(ds.StandInWarning, UserWarning)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(ds.DatasetUnavailable, match="cifar-10-python.tar.gz"):
+        with pytest.raises(ds.DatasetUnavailable, match="cifar-10-binary.tar.gz"):
             ds.load_cifar10(quick=False)
 
 
