@@ -8,6 +8,7 @@ import platform
 import sys
 
 SEED = 42
+MAX_SEED = 2**32 - 1
 QUICK_ENV = "DLCOURSE_QUICK"
 SEED_ENV = "DLCOURSE_SEED"
 _TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -69,9 +70,18 @@ def seed() -> int:
     value = os.environ.get(SEED_ENV, "").strip()
     if not value:
         return SEED
-    if not value.isdigit():
-        raise ValueError(f"{SEED_ENV}={value!r} is not a whole number: set it to e.g. 0, 1 or 2.")
-    return int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(
+            f"{SEED_ENV}={value!r} is not a whole number: set it to e.g. 0, 1 or 2."
+        ) from None
+    if not 0 <= number <= MAX_SEED:  # NumPy's and Keras's seeds are unsigned 32-bit numbers
+        raise ValueError(
+            f"{SEED_ENV}={value} is out of range: use a whole number from 0 to {MAX_SEED},"
+            " e.g. 0, 1 or 2."
+        )
+    return number
 
 
 def setup() -> bool:

@@ -43,6 +43,19 @@ def test_seed_default_and_override(monkeypatch):
         helpers.seed()
 
 
+@pytest.mark.parametrize("value", ["-1", "4294967296", "99999999999999999999"])
+def test_seed_out_of_range_says_the_range(monkeypatch, value):
+    monkeypatch.setenv("DLCOURSE_SEED", value)
+    with pytest.raises(ValueError, match="from 0 to 4294967295") as info:
+        helpers.seed()
+    assert "whole number" not in str(info.value).split(":")[0]  # it is one, only out of range
+
+
+def test_seed_accepts_the_largest_seed(monkeypatch):
+    monkeypatch.setenv("DLCOURSE_SEED", "4294967295")
+    assert helpers.seed() == 2**32 - 1
+
+
 def test_setup_seeds_every_generator_and_reports(monkeypatch, capsys):
     import keras
 
