@@ -100,6 +100,83 @@ def test_setup_cell_is_identical_everywhere():
         )
 
 
+def _course_repo() -> str:
+    """The course's public address, from pyproject.toml's [project.urls] (its one home)."""
+    match = re.search(
+        r'^Repository\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE
+    )
+    assert match, "pyproject.toml has no [project.urls] Repository line"
+    return match.group(1)
+
+
+def test_setup_cell_clones_the_address_in_pyproject():
+    cell = _first_code_cell(_load(NOTEBOOKS[0]))
+    assert f'COURSE_REPO = "{_course_repo()}"' in cell, (
+        "the set-up cell's COURSE_REPO must be pyproject.toml's [project.urls] Repository"
+    )
+
+
+def _run_setup_cell(cwd: Path, *, colab: bool = False, repo: str | None = None):
+    """Run the set-up cell in a fresh Python without site-packages (so no installed helpers)."""
+    code = _first_code_cell(_load(NOTEBOOKS[0]))
+    if repo is not None:
+        code = code.replace(_course_repo(), repo)
+    if colab:
+        code = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('colab')\n" + code
+    return subprocess.run(
+        [sys.executable, "-S", "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def _fake_course(folder: Path, name: str = "dlcourse-helpers") -> None:
+    (folder / "helpers").mkdir(parents=True)
+    (folder / "helpers" / "environment.py").write_text("")
+    (folder / "helpers" / "__init__.py").write_text("def setup():\n    return 'fake course'\n")
+    (folder / "pyproject.toml").write_text(f'[project]\nname = "{name}"\n')
+
+
+def test_setup_cell_finds_the_course_above_the_notebook(tmp_path):
+    _fake_course(tmp_path / "course")
+    (tmp_path / "course" / "notebooks").mkdir()
+    code = _first_code_cell(_load(NOTEBOOKS[0])) + "\nprint(QUICK)"
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        cwd=tmp_path / "course" / "notebooks",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("fake course")
+
+
+def test_setup_cell_ignores_other_helpers_folders(tmp_path):
+    (tmp_path / "helpers").mkdir()  # somebody else's package called helpers
+    (tmp_path / "helpers" / "__init__.py").write_text("")
+    _fake_course(tmp_path / "other", name="not-the-course")
+    (tmp_path / "notebooks").mkdir()
+    result = _run_setup_cell(tmp_path / "notebooks")
+    assert result.returncode != 0
+    assert "ModuleNotFoundError" in result.stderr and "no attribute" not in result.stderr
+
+
+def test_setup_cell_without_the_package_says_how_to_install(tmp_path):
+    result = _run_setup_cell(tmp_path)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert "pip install -r requirements.txt" in last and "course folder" in last, last
+
+
+def test_setup_cell_in_colab_explains_a_failed_clone(tmp_path):
+    missing = tmp_path / "no-such-repository"
+    result = _run_setup_cell(tmp_path, colab=True, repo=str(missing))
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()
+    text = "\n".join(last[-6:])
+    assert str(missing) in text and "COURSE_REPO" in text and "fork" in text, text
+    assert "CalledProcessError" not in result.stderr
+
+
 def test_every_lesson_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for path in NOTEBOOKS:
