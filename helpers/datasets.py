@@ -392,7 +392,7 @@ def _host_silent(error: BaseException) -> bool:
     """Did the host fail to answer at all (not an HTTP error, not bad bytes)?"""
     if isinstance(error, urllib.error.HTTPError):
         return False
-    return isinstance(error, (TimeoutError, urllib.error.URLError))
+    return isinstance(error, TimeoutError | urllib.error.URLError)
 
 
 def _locate(
@@ -599,7 +599,7 @@ def _quick(quick: bool | None) -> bool:
         from helpers.environment import quick_mode
 
         return quick_mode()
-    if not isinstance(quick, (bool, np.bool_)):  # "no" is truthy: it must not mean QUICK
+    if not isinstance(quick, bool | np.bool_):  # "no" is truthy: it must not mean QUICK
         raise TypeError(
             f"quick must be True, False or None (None follows DLCOURSE_QUICK), got {quick!r}."
         )

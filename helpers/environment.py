@@ -88,7 +88,8 @@ def setup() -> bool:
     """Seed Python, NumPy and TensorFlow, quiet the logs, print one line; return QUICK.
 
     ``keras.utils.set_random_seed`` seeds all three generators at once, so a lesson run twice
-    on the same machine gives the same numbers. Lessons that need a seed of their own (a
+    on the same machine gives the same numbers (after ``keras.backend.clear_session``, which
+    also resets Keras's own generator and layer names). Lessons that need a seed of their own (a
     data split, a cross-validation) take it from ``helpers.seed()``.
     """
     quick = quick_mode()
@@ -97,6 +98,9 @@ def setup() -> bool:
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
+    # A fresh Keras state first: older Keras (3.8, for one) keeps the generator behind unseeded
+    # keras.random calls across set_random_seed, so a second setup() would not repeat them.
+    keras.backend.clear_session()
     keras.utils.set_random_seed(seed_value)
     gpus = _gpu_count()
     device = f"GPU x{gpus}" if gpus else "CPU only"
