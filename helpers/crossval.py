@@ -94,7 +94,14 @@ class CVResult:
         )
 
 
-def _check_inputs(x: np.ndarray, y: np.ndarray, n_splits: int, n_repeats: int) -> None:
+def _check_inputs(
+    x: np.ndarray, y: np.ndarray, n_splits: int, n_repeats: int, random_state: object
+) -> None:
+    if isinstance(random_state, bool) or not isinstance(random_state, int | np.integer):
+        raise TypeError(
+            f"random_state must be a whole number, got {random_state!r}: it seeds the folds"
+            " and each fold's model, so that the scores can be repeated and compared."
+        )
     if x.ndim != 2:
         raise ValueError(f"x must be a 2-D table (rows, features), got shape {x.shape}.")
     if y.ndim != 1 or len(y) != len(x):
@@ -105,9 +112,18 @@ def _check_inputs(x: np.ndarray, y: np.ndarray, n_splits: int, n_repeats: int) -
         raise ValueError("x must hold finite numbers only: encode categories and fill gaps first.")
     if n_splits < 2 or n_repeats < 1:
         raise ValueError(f"Need n_splits >= 2 and n_repeats >= 1, got {n_splits} and {n_repeats}.")
-    _, counts = np.unique(y, return_counts=True)
+    classes, counts = np.unique(y, return_counts=True)
     if len(counts) < 2:
         raise ValueError("y holds a single class: there is nothing to classify.")
+    numeric = y.dtype == bool or (
+        np.issubdtype(y.dtype, np.number) and not np.issubdtype(y.dtype, np.complexfloating)
+    )
+    if not numeric or not np.array_equal(classes, np.arange(len(classes))):
+        shown = ", ".join(map(repr, classes[:5].tolist()))
+        raise ValueError(
+            f"y must hold class numbers 0, 1, ... (0/1 for a yes/no target), got {shown}:"
+            " encode the labels first, e.g. (y == 'M').astype(int) or (y + 1) // 2 for -1/+1."
+        )
     if counts.min() < n_splits:
         raise ValueError(
             f"The rarest class has {counts.min()} rows, fewer than n_splits={n_splits}: "
@@ -145,7 +161,7 @@ def cross_validate(
     """
     x = np.asarray(x)
     y = np.asarray(y)
-    _check_inputs(x, y, n_splits, n_repeats)
+    _check_inputs(x, y, n_splits, n_repeats, random_state)
     folds = RepeatedStratifiedKFold(
         n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
     )

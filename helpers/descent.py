@@ -36,6 +36,12 @@ def _check_data(X: Any, y: Any, model: str) -> tuple[np.ndarray, np.ndarray]:
         )
     if len(X) == 0:
         raise ValueError("X has no rows.")
+    for name, values in (("X", X), ("y", y)):
+        if not np.all(np.isfinite(values)):
+            raise ValueError(
+                f"{name} contains NaN or inf, which would turn every weight into NaN:"
+                " fill or drop the missing values first."
+            )
     if model == "logistic" and not np.isin(y, (0.0, 1.0)).all():
         raise ValueError(
             f"Logistic regression needs labels 0 and 1, got values {np.unique(y)[:5]}: "
@@ -52,6 +58,8 @@ def _check_params(X: np.ndarray, w: Any, b: Any) -> tuple[np.ndarray, float]:
         )
     if np.ndim(b) != 0:
         raise ValueError(f"b must be a single number, got shape {np.shape(b)}.")
+    if not (np.all(np.isfinite(w)) and np.isfinite(b)):
+        raise ValueError("The starting w and b contain NaN or inf: start from finite numbers.")
     return w, float(b)
 
 

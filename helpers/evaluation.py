@@ -115,6 +115,16 @@ def binary_metrics(y_true: Any, y_score: Any, threshold: float = 0.5) -> dict[st
     """
     y = _labels(y_true)
     s = _scores(y_score, len(y))
+    if not 0 <= threshold <= 1:  # also refuses nan
+        raise ValueError(
+            f"threshold must be between 0 and 1 (a probability), got {threshold}: e.g. 0.5, not 50."
+        )
+    if s.min() < 0 or s.max() > 1:
+        raise ValueError(
+            f"Scores must be probabilities in [0, 1], got values from {s.min():.3g} to"
+            f" {s.max():.3g}. If they are logits, pass keras.ops.sigmoid(logits) (or"
+            " 1 / (1 + np.exp(-logits)))."
+        )
     return {
         **_at_threshold(y, s, threshold),
         "roc_auc": metrics.roc_auc_score(y, s),

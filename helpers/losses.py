@@ -94,6 +94,16 @@ def _reduce(per_sample: Array, reduction: Reduction) -> float | Array:
     raise ValueError(f"reduction must be 'mean' or 'none', got {reduction!r}.")
 
 
+def _check_flag(from_logits: object) -> bool:
+    """``from_logits`` as a real boolean: a string such as "no" is truthy and would mean yes."""
+    if not isinstance(from_logits, bool | np.bool_):
+        raise TypeError(
+            f"from_logits must be True or False, got {from_logits!r}: True when y_prob holds"
+            " raw scores (logits), False when it holds probabilities."
+        )
+    return bool(from_logits)
+
+
 def _check_probabilities(p: Array, name: str) -> None:
     if p.size and (np.nanmin(p) < 0.0 or np.nanmax(p) > 1.0):
         raise ValueError(
@@ -149,6 +159,7 @@ def binary_cross_entropy(
     From logits z (``from_logits=True``, p = sigmoid(z)), the same loss is rewritten as
     max(z, 0) - z y + log(1 + e^{-|z|}): no exp of a large number, no log of 0, no clipping.
     """
+    from_logits = _check_flag(from_logits)
     t, p = _pair(y_true, y_prob, "y_prob")
     _check_binary_targets(t)
     if from_logits:
@@ -194,6 +205,7 @@ def categorical_cross_entropy(
     to [EPSILON, 1 - EPSILON], as Keras does. From logits, log p = z - logsumexp(z) is computed
     directly, which stays finite for any z.
     """
+    from_logits = _check_flag(from_logits)
     t, p = _as_float(y_true_onehot, "y_true_onehot"), _as_float(y_prob, "y_prob")
     if t.shape != p.shape or p.ndim < 1:
         hint = (
@@ -242,6 +254,7 @@ def sparse_categorical_cross_entropy(
     Keras clips before renormalising the rows and we renormalise first (as its categorical
     loss does): the results differ only when a probability is below 1e-7, by < 1e-6 relative.
     """
+    from_logits = _check_flag(from_logits)
     p = _as_float(y_prob, "y_prob")
     labels = np.asarray(y_true_int)
     if p.ndim < 1 or p.shape[-1] == 0:
@@ -249,11 +262,15 @@ def sparse_categorical_cross_entropy(
     if labels.ndim == p.ndim and labels.shape[-1:] == (1,):
         labels = labels[..., 0]
     if labels.shape != p.shape[:-1]:
-        hint = (
-            " They look one-hot encoded: use categorical_cross_entropy."
-            if labels.shape == p.shape
-            else ""
-        )
+        if labels.shape == p.shape and p.ndim >= 2:
+            hint = " They look one-hot encoded: use categorical_cross_entropy."
+        elif labels.shape == p.shape:
+            hint = (
+                " y_prob holds one number per sample: for a yes/no target with one probability"
+                " per sample use binary_cross_entropy."
+            )
+        else:
+            hint = ""
         raise ValueError(
             f"y_true_int has shape {np.shape(y_true_int)} and y_prob {p.shape}: expected labels of"
             f" shape {p.shape[:-1]} (one class number per sample)." + hint

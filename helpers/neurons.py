@@ -110,6 +110,13 @@ class Perceptron:
             )
         if not np.all(np.isin(y, (0.0, 1.0))):
             raise ValueError("Perceptron labels must be 0 or 1.")
+        if len(X) == 0:
+            raise ValueError("X has no samples: there is nothing to learn from.")
+        if not np.all(np.isfinite(X)):
+            raise ValueError(
+                "X contains NaN or inf: a comparison with NaN is never true, so the rule would"
+                " see no mistake. Fill or drop the missing values first."
+            )
         errors_per_epoch: list[int] = []
         self.converged_ = False
         for _ in range(self.max_epochs):

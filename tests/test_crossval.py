@@ -129,3 +129,25 @@ def test_missing_metric_is_named():
 def test_fit_in_memory_refuses_mismatched_rows():
     with pytest.raises(ValueError, match="row for row"):
         fit_in_memory(_build(), np.zeros((10, 3)), np.zeros(9), epochs=1, batch_size=4)
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (lambda y: 2 * y - 1, "class numbers 0, 1"),  # {-1, +1}
+        (lambda y: np.where(y == 1, "M", "R"), "class numbers 0, 1"),  # strings
+        (lambda y: y + 0.5, "class numbers 0, 1"),
+    ],
+    ids=["minus-one-plus-one", "strings", "fractions"],
+)
+def test_labels_must_be_class_numbers(labels, message):
+    x, y = _data()
+    with pytest.raises(ValueError, match=message):
+        cross_validate(_build, x, labels(y), random_state=0, n_splits=2, n_repeats=1, epochs=1)
+
+
+@pytest.mark.parametrize("random_state", [None, 1.5, "0"])
+def test_random_state_must_be_a_whole_number(random_state):
+    x, y = _data()
+    with pytest.raises(TypeError, match="random_state must be a whole number"):
+        cross_validate(_build, x, y, random_state=random_state, n_splits=2, n_repeats=1)

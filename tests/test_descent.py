@@ -257,3 +257,17 @@ def test_bad_input_to_gradient_and_loss():
         loss(X, y * 2, np.zeros(3), 0.0)
     with pytest.raises(ValueError, match="batch_size"):
         list(minibatches(4, 0, None))
+
+
+@pytest.mark.parametrize("where", ["X", "y", "w0", "b0"])
+def test_nan_inputs_are_refused(where):
+    X, y = np.array([[0.0], [1.0], [2.0]]), np.array([0.0, 1.0, 1.0])
+    args = {"X": X, "y": y, "w0": np.zeros(1), "b0": 0.0}
+    if where in ("X", "y"):
+        args[where] = args[where].copy()
+        args[where][0] = np.nan
+    else:
+        args[where] = np.array([np.nan]) if where == "w0" else float("nan")
+    model = "linear" if where == "y" else "logistic"
+    with pytest.raises(ValueError, match="NaN or inf"):
+        gradient_descent(args["X"], args["y"], w0=args["w0"], b0=args["b0"], model=model, epochs=1)

@@ -146,3 +146,15 @@ def test_plots_draw_expected_lines(toy):
     fig2 = ev.plot_thresholds(y, score, chosen=0.4)
     assert len(fig2.axes[0].lines) == 6  # 4 metrics + 0.5 + chosen
     plt.close("all")
+
+
+@pytest.mark.parametrize("threshold", [50, -0.1, 1.5, float("nan")])
+def test_binary_metrics_threshold_must_be_a_probability(threshold):
+    with pytest.raises(ValueError, match=r"threshold must be between 0 and 1"):
+        ev.binary_metrics([0, 1, 1], [0.1, 0.8, 0.6], threshold=threshold)
+
+
+def test_binary_metrics_rejects_logits_as_scores():
+    with pytest.raises(ValueError, match="probabilities in \\[0, 1\\].*sigmoid"):
+        ev.binary_metrics([0, 1, 1], [-2.0, 3.0, 0.4])
+    assert ev.binary_metrics([0, 1], [0.0, 1.0], threshold=1)["accuracy"] == 1.0  # edges allowed

@@ -302,3 +302,27 @@ def test_mse_gradient():
     y, p = Y_REG[:6], P_REG[:6]
     numeric = numerical_gradient(lambda v: L.mean_squared_error(y, v), p)
     np.testing.assert_allclose(L.mean_squared_error_gradient(y, p), numeric, rtol=1e-5, atol=1e-9)
+
+
+_CALLS_WITH_FROM_LOGITS = {
+    "binary": (L.binary_cross_entropy, [0.0, 1.0], [0.2, 0.8]),
+    "categorical": (L.categorical_cross_entropy, [[1, 0], [0, 1]], [[0.8, 0.2], [0.3, 0.7]]),
+    "sparse": (L.sparse_categorical_cross_entropy, [0, 1], [[0.8, 0.2], [0.3, 0.7]]),
+}
+
+
+@pytest.mark.parametrize("name", _CALLS_WITH_FROM_LOGITS)
+@pytest.mark.parametrize("flag", ["no", "False", 0, None])
+def test_from_logits_must_be_true_or_false(name, flag):
+    function, y_true, y_pred = _CALLS_WITH_FROM_LOGITS[name]
+    with pytest.raises(TypeError, match="from_logits must be True or False"):
+        function(y_true, y_pred, from_logits=flag)
+    assert function(y_true, y_pred, from_logits=np.bool_(False)) == function(y_true, y_pred)
+
+
+def test_sparse_hint_for_one_probability_per_sample():
+    with pytest.raises(ValueError, match="binary_cross_entropy") as info:
+        L.sparse_categorical_cross_entropy([0, 1, 1], [0.2, 0.9, 0.7])
+    assert "one-hot" not in str(info.value)
+    with pytest.raises(ValueError, match="one-hot"):
+        L.sparse_categorical_cross_entropy([[1, 0], [0, 1]], [[0.8, 0.2], [0.3, 0.7]])

@@ -152,3 +152,19 @@ def test_two_layer_network_rejects_bad_shapes():
         TwoLayerNetwork(np.zeros((2, 2)), np.zeros(3), np.zeros(2), 0.0)
     with pytest.raises(ValueError, match="one input per weight"):
         xor_network()(np.zeros((4, 3)))
+
+
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (np.array([[0.0, np.nan], [1.0, 1.0]]), [0, 1], "NaN or inf"),
+        (np.array([[0.0, np.inf], [1.0, 1.0]]), [0, 1], "NaN or inf"),
+        (np.zeros((0, 2)), np.zeros(0), "no samples"),
+    ],
+    ids=["nan", "inf", "empty"],
+)
+def test_perceptron_does_not_converge_on_nothing(X, y, message):
+    p = Perceptron(n_features=2)
+    with pytest.raises(ValueError, match=message):
+        p.fit(X, y)
+    assert not getattr(p, "converged_", False)
