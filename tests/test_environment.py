@@ -104,3 +104,32 @@ def test_record_needs_a_metric():
 def test_unknown_submodule_is_a_clear_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         helpers.nonexistent  # noqa: B018
+
+
+def test_ci_checks_the_lower_bounds_of_requirements():
+    """.ci/oldest.txt pins every lower bound of requirements.txt, so CI tests what we admit."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bounds = dict(
+        re.findall(
+            r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?>=([0-9.]+)",
+            (root / "requirements.txt").read_text(),
+            re.MULTILINE,
+        )
+    )
+    pins = dict(
+        re.findall(
+            r"^([A-Za-z0-9_.-]+)==([0-9.]+)",
+            (root / ".ci" / "oldest.txt").read_text(),
+            re.MULTILINE,
+        )
+    )
+    assert bounds and set(bounds) <= set(pins) | {"tensorflow"}, set(bounds) - set(pins)
+    for name, bound in bounds.items():
+        pin = pins.get(name, pins.get("tensorflow-cpu"))
+        assert pin.split(".")[: len(bound.split("."))] == bound.split(".") or pin == bound, (
+            f"requirements.txt admits {name}>={bound} but .ci/oldest.txt tests {name}=={pin}"
+        )
+    assert "-c .ci/oldest.txt" in (root / ".ci" / "run").read_text()
