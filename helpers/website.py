@@ -292,7 +292,10 @@ def execute(notebooks: list[Path], *, quick: bool, workdir: Path) -> dict[str, d
         raise BuildError("\n\n".join(failures))
     executed = {}
     for uri in uris:
-        _, notebook = cache.merge_match_into_file(uri)
+        record, notebook = cache.merge_match_into_file(uri)
+        seconds = cache.get_cache_record(record).data.get("execution_seconds", float("nan"))
+        how = "executed now" if uri in result.succeeded else "outputs taken from the cache"
+        print(f"  {Path(uri).stem:<32} ran in {seconds:6.1f} s, {how}")
         executed[Path(uri).name] = json.loads(nbformat.writes(notebook))
     return executed
 
