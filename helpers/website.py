@@ -34,7 +34,8 @@ NOTEBOOK_NAME = re.compile(r"\d\d_[a-z0-9]+(_[a-z0-9]+)*\.ipynb")
 STAND_IN_MARKERS = ("StandInWarning", "GENERATED STAND-IN")
 QUICK_NOTE = (
     "The numbers on this page come from **QUICK mode** (small data, few epochs), not from the "
-    "full lesson: run the notebook yourself, or see the README's expected results."
+    "full lesson: run the notebook yourself, or see the full-mode numbers in the home page's"
+    " [expected results](index.md#expected-results)."
 )
 STAND_IN_NOTE = (
     "This lesson ran on a **generated stand-in** for a data set that could not be had when the "
