@@ -75,6 +75,34 @@ def test_every_notebook_opens_with_its_colab_badge():
     assert not problems, "\n".join(problems)
 
 
+def test_readme_lesson_table_has_every_colab_badge():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(0) for m in re.finditer(
+        r"^\|.*?\(notebooks/(\d\d_\w+\.ipynb)\).*$", readme, re.M)}
+    for path in NOTEBOOKS:
+        assert path.name in rows, f"README's lesson table has no row for {path.name}"
+        assert website.colab_badge(path.name) in rows[path.name], (
+            f"README's row of {path.name} needs its Colab badge: {website.colab_badge(path.name)}"
+        )
+
+
+SITE_COMMANDS = (
+    "pip install -r website/requirements.txt",
+    "python -m helpers.website build --quick",
+    "pytest website",
+)
+
+
+def test_ci_builds_and_tests_the_site_as_the_readme_says():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for command in SITE_COMMANDS:
+        assert command in readme, f"README does not show `{command}`"
+        assert any(line.strip().startswith(command) for line in ci.splitlines()), (
+            f".ci/run does not run `{command}`"
+        )
+
+
 def test_setup_cell_clones_the_public_address():
     cell = next(
         "".join(c["source"])
