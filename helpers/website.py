@@ -256,14 +256,13 @@ def _fingerprint(quick: bool) -> str:
     return digest.hexdigest()
 
 
-def execute(notebooks: list[Path], *, quick: bool, workdir: Path,
-            serial: bool = False) -> dict[str, dict]:
+def execute(notebooks: list[Path], *, quick: bool, workdir: Path) -> dict[str, dict]:
     """Execute the lessons through a jupyter-cache, as many at a time as there are CPU cores.
 
     The cache keeps each notebook's outputs under the hash of its code, so a rebuild runs only
     the lessons whose code changed; a change to ``helpers`` or to the mode empties it. Lessons
     run in ``workdir/run`` (inside the course folder, so their set-up cell finds ``helpers``,
-    and whatever they save stays out of ``notebooks/``). ``serial`` runs one lesson at a time.
+    and whatever they save stays out of ``notebooks/``).
     """
     import nbformat
     from jupyter_cache import get_cache
@@ -283,7 +282,7 @@ def execute(notebooks: list[Path], *, quick: bool, workdir: Path,
         cache.add_nb_to_project(str(copy))
         uris.append(str(copy))
     os.environ["DLCOURSE_QUICK"] = "1" if quick else "0"  # the kernels inherit it
-    executor = load_executor("local-serial" if serial else "local-parallel", cache=cache)
+    executor = load_executor("local-parallel", cache=cache)
     result = executor.run_and_cache(filter_uris=uris, timeout=600)
     failures = []
     for uri in result.excepted + result.errored:
@@ -302,7 +301,7 @@ def execute(notebooks: list[Path], *, quick: bool, workdir: Path,
     return executed
 
 
-def build(*, quick: bool, notebooks: list[Path] | None = None, serial: bool = False) -> Path:
+def build(*, quick: bool, notebooks: list[Path] | None = None) -> Path:
     """Execute the lessons and write the site; return the folder holding index.html.
 
     Output: ``build/website/{quick,full}/html`` (git-ignored). Raises BuildError naming the
@@ -315,7 +314,7 @@ def build(*, quick: bool, notebooks: list[Path] | None = None, serial: bool = Fa
         raise BuildError("no lesson notebooks (notebooks/NN_name.ipynb) to build a site from")
     workdir = BUILD_DIR / ("quick" if quick else "full")
     started = time.perf_counter()
-    executed = execute(notebooks, quick=quick, workdir=workdir, serial=serial)
+    executed = execute(notebooks, quick=quick, workdir=workdir)
     print(f"executed {len(executed)} lessons in {time.perf_counter() - started:.0f} s")
     src = workdir / "src"
     shutil.rmtree(src, ignore_errors=True)
@@ -346,8 +345,6 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="execute every lesson and write the site")
     build_cmd.add_argument("--quick", action="store_true", help="QUICK mode (what CI runs)")
-    build_cmd.add_argument("--serial", action="store_true",
-                           help="run one lesson at a time (default: one per CPU core)")
     build_cmd.add_argument("lessons", nargs="*", metavar="NN",
                            help="only these lessons, e.g. 00 03 (default: all)")
     badges = commands.add_parser("badges", help="check every notebook's Colab badge")
@@ -372,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             parser.error(f"no lesson numbered {sorted(missing)} in notebooks/")
     try:
-        build(quick=args.quick, notebooks=notebooks, serial=args.serial)
+        build(quick=args.quick, notebooks=notebooks)
     except BuildError as error:
         print(f"\nSITE BUILD FAILED\n{error}", file=sys.stderr)
         return 1
