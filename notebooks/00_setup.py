@@ -15,6 +15,7 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/00_setup.ipynb)
 # # 00 · Setting up the course
 #
 # **Goals.** After this lesson you can run every notebook of the course, locally or in Colab;

@@ -15,6 +15,7 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/01_neurons_perceptrons.ipynb)
 # # 01 · Neurons and perceptrons
 #
 # **Goals.** After this lesson you can

@@ -15,6 +15,7 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/03_loss_functions.ipynb)
 # # 03 · Loss functions
 #
 # **Goals.** After this lesson you can

@@ -15,6 +15,7 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/05_gd_variants_optimizers.ipynb)
 # # 05 · Batch, stochastic and mini-batch gradient descent; optimizers
 #
 # **Goals.** After this lesson you can

@@ -15,6 +15,7 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/06_mnist_dense.ipynb)
 # # 06 · Handwritten digits (MNIST) with a dense network
 #
 # **Goals.** After this lesson you can

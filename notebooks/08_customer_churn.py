@@ -15,6 +15,7 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/08_customer_churn.ipynb)
 # # 08 · Customer churn: from a raw table to an honest classifier
 #
 # A telephone company wants to know which customers are about to leave ("churn") so it can

@@ -15,6 +15,7 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/09_dropout_sonar.ipynb)
 # # 09 · Dropout, and comparing two models honestly on a small data set
 #
 # **Goals.** After this lesson you can

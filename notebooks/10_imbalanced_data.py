@@ -15,6 +15,7 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/10_imbalanced_data.ipynb)
 # # 10 · Imbalanced data: what rebalancing really buys
 #
 # In the churn table of lesson 08 only 26.5 % of customers leave. A common "fix" for such

@@ -1,0 +1,380 @@
+"""The course as a website of executed lessons, and the "Open in Colab" links.
+
+Notebooks are stored without outputs, so the site executes them (with a cache, so an unchanged
+lesson is never run twice) and renders each one as a page with Sphinx, myst-nb and the book theme:
+
+    pip install -r website/requirements.txt      # once: the site's own tools
+    python -m helpers.website build [--quick]     # executes every lesson, writes the HTML
+    python -m helpers.website badges [--fix]      # checks (or adds) each notebook's Colab badge
+
+Every Colab link is made from the course's one public address, ``[project.urls] Repository`` in
+pyproject.toml. The functions that make the links need nothing beyond the standard library, so
+the unit tests run them without the site's tools; Sphinx and jupyter-cache are imported only
+by ``build``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD_DIR = ROOT / "build" / "website"
+COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+LOCAL_BADGE_IMAGE = "colab-badge.svg"  # the site's own copy: it must work offline
+NOTEBOOK_NAME = re.compile(r"\d\d_[a-z0-9]+(_[a-z0-9]+)*\.ipynb")
+STAND_IN_MARKERS = ("StandInWarning", "GENERATED STAND-IN")
+QUICK_NOTE = (
+    "The numbers on this page come from **QUICK mode** (small data, few epochs), not from the "
+    "full lesson: run the notebook yourself, or see the full-mode numbers in the home page's"
+    " [expected results](index.md#expected-results)."
+)
+STAND_IN_NOTE = (
+    "This lesson ran on a **generated stand-in** for a data set that could not be had when the "
+    "site was built: the numbers below say nothing about the real data. Run the notebook "
+    "online for real results."
+)
+
+
+# --- the course's public address and the Colab links made from it ------------------------
+
+
+def repository_url(root: Path = ROOT) -> str:
+    """The course's public GitHub address, read from ``[project.urls] Repository``.
+
+    It is read from pyproject.toml rather than written here again, so that the set-up cell,
+    the README, the notebooks and the site can never point to different places.
+    """
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    section = re.search(r"^\[project\.urls\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
+    match = section and re.search(r'^Repository\s*=\s*"([^"]+)"', section.group(1), re.M)
+    if not match:
+        raise ValueError(
+            f"{root / 'pyproject.toml'} has no `Repository = \"https://github.com/OWNER/REPO\"`"
+            " line under [project.urls]: add it, it is the course's public address."
+        )
+    url = match.group(1).rstrip("/")
+    if not re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url):
+        raise ValueError(
+            f"[project.urls] Repository = {url!r} is not of the form"
+            " https://github.com/OWNER/REPO, which Colab needs to open the notebooks."
+        )
+    return url
+
+
+def colab_url(notebook: str, root: Path = ROOT) -> str:
+    """The address that opens ``notebooks/<notebook>`` of the course's main branch in Colab."""
+    if not isinstance(notebook, str) or not NOTEBOOK_NAME.fullmatch(notebook):
+        raise ValueError(
+            f"{notebook!r} is not a lesson notebook's file name: give e.g. '06_mnist_dense.ipynb'"
+            " (NN_snake_case.ipynb, without the folder)."
+        )
+    owner_repo = repository_url(root).removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/main/notebooks/{notebook}"
+
+
+def colab_badge(notebook: str, root: Path = ROOT) -> str:
+    """A notebook's Markdown "Open in Colab" badge, as its first line and the README show it."""
+    return f"[![Open In Colab]({COLAB_BADGE_IMAGE})]({colab_url(notebook, root)})"
+
+
+def lesson_notebooks(root: Path = ROOT) -> list[Path]:
+    """Every lesson notebook, in course order (new lessons are picked up by their file name)."""
+    paths = (root / "notebooks").glob("*.ipynb")
+    return sorted(p for p in paths if NOTEBOOK_NAME.fullmatch(p.name))
+
+
+def _first_markdown_line(notebook: dict) -> str:
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            source = "".join(cell["source"])
+            return source.splitlines()[0] if source else ""
+    return ""
+
+
+def badge_problems(root: Path = ROOT) -> list[str]:
+    """What is wrong with the notebooks' Colab badges; empty when every one is right.
+
+    Each message says how to fix it, because a new lesson has no badge until one is added.
+    """
+    problems = []
+    for path in lesson_notebooks(root):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        expected = colab_badge(path.name, root)
+        if _first_markdown_line(notebook) != expected:
+            problems.append(
+                f"{path.name}: the first line of its first Markdown cell must be its Colab badge"
+                f"\n    {expected}\n  Add it with `python -m helpers.website badges --fix`"
+                f" (edits notebooks/{path.stem}.py and runs jupytext --sync), or by hand in the"
+                " .py source followed by `jupytext --sync`."
+            )
+    return problems
+
+
+def add_badge(source: Path, root: Path = ROOT) -> bool:
+    """Put (or correct) the Colab badge as the first line of a lesson's first Markdown cell.
+
+    Edits the jupytext source ``notebooks/NN_name.py`` and returns True if it changed it; the
+    caller then runs ``jupytext --sync`` so that the .ipynb follows.
+    """
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    badge = f"# {colab_badge(source.with_suffix('.ipynb').name, root)}\n"
+    try:
+        start = next(i for i, line in enumerate(lines) if line.startswith("# %% [markdown]"))
+    except StopIteration:
+        raise ValueError(f"{source} has no Markdown cell to put a badge in") from None
+    first = start + 1
+    if first < len(lines) and lines[first] == badge:
+        return False
+    if first < len(lines) and "colab.research.google.com" in lines[first]:
+        lines[first] = badge  # an old or wrong badge: replace it
+    else:
+        lines.insert(first, badge)
+    source.write_text("".join(lines), encoding="utf-8")
+    return True
+
+
+# --- turning executed notebooks into pages --------------------------------------------------
+
+
+def used_stand_in(notebook: dict) -> bool:
+    """True when an executed lesson replaced a data set by a generated stand-in.
+
+    ``helpers.datasets`` prints a banner and raises a ``StandInWarning`` when it does; both
+    end up in the cell's outputs, which is what is searched here.
+    """
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            text = output.get("text", "")
+            text = "".join(text) if isinstance(text, list) else text
+            text += "".join("".join(v) if isinstance(v, list) else str(v)
+                            for v in output.get("data", {}).values())
+            if any(marker in text for marker in STAND_IN_MARKERS):
+                return True
+    return False
+
+
+def _note_cell(kind: str, text: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": f":::{{{kind}}}\n{text}\n:::"}
+
+
+def prepare_page(notebook: dict, *, quick: bool) -> dict:
+    """An executed notebook as its page shows it: badge image served locally, mode notes added.
+
+    A stand-in note goes under the title and above every cell that records the lesson's
+    numbers (``helpers.record``); in QUICK mode a QUICK note goes above those cells as well.
+    """
+    notebook = json.loads(json.dumps(notebook))  # a deep copy: the cache keeps the original
+    stand_in = used_stand_in(notebook)
+    cells = []
+    for number, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] == "markdown":
+            source = "".join(cell["source"]).replace(COLAB_BADGE_IMAGE, LOCAL_BADGE_IMAGE)
+            cell["source"] = source
+        records = cell["cell_type"] == "code" and "helpers.record(" in "".join(cell["source"])
+        if records and stand_in:
+            cells.append(_note_cell("warning", STAND_IN_NOTE))
+        if records and quick:
+            cells.append(_note_cell("note", QUICK_NOTE))
+        cells.append(cell)
+        if number == 0 and stand_in:
+            cells.append(_note_cell("warning", STAND_IN_NOTE))
+    notebook["cells"] = cells
+    return notebook
+
+
+def home_page(readme: str, notebooks: list[str], root: Path = ROOT) -> str:
+    """The site's home page in MyST Markdown, made from the README so the two never disagree.
+
+    It keeps the README from its title to its expected-results table, turns links to lesson
+    notebooks into links to their pages and other repository links into GitHub addresses, and
+    adds the (hidden) table of contents that gives every page its navigation.
+    """
+    text = readme.split("\n## Repository layout", 1)[0]
+    repo = repository_url(root)
+
+    def relink(match: re.Match) -> str:
+        target = match.group(1)
+        if re.match(r"[a-z]+:|#", target):
+            return match.group(0)  # a web address or an anchor: as it is
+        if target.startswith("notebooks/") and target.endswith(".ipynb"):
+            return f"]({target.removeprefix('notebooks/')})"  # the lesson's page
+        return f"]({repo}/blob/main/{target})"  # any other file: on GitHub
+
+    def add_badge_to_row(match: re.Match) -> str:
+        row, name = match.group(0), match.group(2)
+        if colab_url(name, root) in row:
+            return row
+        return row.replace(match.group(1), f"{match.group(1)} {colab_badge(name, root)}", 1)
+
+    # every row of the lesson table gets its Colab badge, whether or not the README shows it
+    text = re.sub(r"^\|.*?(\[[^]]*\]\(notebooks/(\d\d_\w+\.ipynb)\)).*$", add_badge_to_row,
+                  text, flags=re.M)
+    text = re.sub(r"\]\(([^)\s]+)\)", relink, text)
+    text = text.replace(COLAB_BADGE_IMAGE, LOCAL_BADGE_IMAGE)
+    toc = "\n".join(Path(name).stem for name in notebooks)
+    return f"{text.rstrip()}\n\n```{{toctree}}\n:hidden:\n:maxdepth: 1\n\n{toc}\n```\n"
+
+
+def failure_message(name: str, notebook: dict, traceback: str) -> str:
+    """Name the lesson and the cell whose execution failed, then give the error itself."""
+    block = re.search(r"following cell:\n-+\n(.*?)\n-+\n", traceback, re.S)
+    failed = block.group(1).strip() if block else None
+    where = "a cell that could not be identified"
+    for number, cell in enumerate(notebook["cells"]):
+        source = "".join(cell["source"]).strip()
+        if cell["cell_type"] == "code" and source and source == failed:
+            first = source.splitlines()[0]
+            where = f"cell {number + 1} (counting every cell from 1), which starts `{first}`"
+            break
+    tail = "\n".join(traceback.strip().splitlines()[-15:])
+    return f"Lesson {name} failed to execute at {where}:\n{tail}"
+
+
+# --- executing with a cache, and building -------------------------------------------------
+
+
+class BuildError(RuntimeError):
+    """A lesson failed to execute, or Sphinx could not build the site."""
+
+
+def _fingerprint(quick: bool) -> str:
+    """What an execution depends on besides the notebook's code: helpers, mode and seed."""
+    digest = hashlib.sha256(f"quick={quick} seed={os.environ.get('DLCOURSE_SEED', '')}".encode())
+    for path in sorted((ROOT / "helpers").glob("*.py")):
+        if path.name == "website.py":  # builds pages, never runs inside a lesson
+            continue
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def execute(notebooks: list[Path], *, quick: bool, workdir: Path) -> dict[str, dict]:
+    """Execute the lessons through a jupyter-cache, as many at a time as there are CPU cores.
+
+    The cache keeps each notebook's outputs under the hash of its code, so a rebuild runs only
+    the lessons whose code changed; a change to ``helpers`` or to the mode empties it. Lessons
+    run in ``workdir/run`` (inside the course folder, so their set-up cell finds ``helpers``,
+    and whatever they save stays out of ``notebooks/``).
+    """
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors import load_executor
+
+    run_dir = workdir / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cache = get_cache(workdir / "cache")
+    stamp = workdir / "cache-fingerprint.txt"
+    if not stamp.is_file() or stamp.read_text() != _fingerprint(quick):
+        cache.clear_cache()
+        stamp.write_text(_fingerprint(quick))
+    uris = []
+    for path in notebooks:
+        copy = run_dir / path.name
+        shutil.copyfile(path, copy)
+        cache.add_nb_to_project(str(copy))
+        uris.append(str(copy))
+    os.environ["DLCOURSE_QUICK"] = "1" if quick else "0"  # the kernels inherit it
+    executor = load_executor("local-parallel", cache=cache)
+    result = executor.run_and_cache(filter_uris=uris, timeout=600)
+    failures = []
+    for uri in result.excepted + result.errored:
+        record = cache.get_project_record(uri)
+        notebook = nbformat.read(uri, as_version=4)
+        failures.append(failure_message(Path(uri).name, notebook, record.traceback or "(none)"))
+    if failures:
+        raise BuildError("\n\n".join(failures))
+    executed = {}
+    for uri in uris:
+        record, notebook = cache.merge_match_into_file(uri)
+        seconds = cache.get_cache_record(record).data.get("execution_seconds", float("nan"))
+        how = "executed now" if uri in result.succeeded else "outputs taken from the cache"
+        print(f"  {Path(uri).stem:<32} ran in {seconds:6.1f} s, {how}")
+        executed[Path(uri).name] = json.loads(nbformat.writes(notebook))
+    return executed
+
+
+def build(*, quick: bool, notebooks: list[Path] | None = None) -> Path:
+    """Execute the lessons and write the site; return the folder holding index.html.
+
+    Output: ``build/website/{quick,full}/html`` (git-ignored). Raises BuildError naming the
+    lesson and cell when a notebook fails, or Sphinx's warnings when the site does not build.
+    """
+    from sphinx.application import Sphinx
+
+    notebooks = lesson_notebooks() if notebooks is None else notebooks
+    if not notebooks:
+        raise BuildError("no lesson notebooks (notebooks/NN_name.ipynb) to build a site from")
+    workdir = BUILD_DIR / ("quick" if quick else "full")
+    started = time.perf_counter()
+    executed = execute(notebooks, quick=quick, workdir=workdir)
+    print(f"executed {len(executed)} lessons in {time.perf_counter() - started:.0f} s")
+    src = workdir / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    shutil.copyfile(ROOT / "website" / LOCAL_BADGE_IMAGE, src / LOCAL_BADGE_IMAGE)
+    for name, notebook in executed.items():
+        page = prepare_page(notebook, quick=quick)
+        (src / name).write_text(json.dumps(page, indent=1), encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (src / "index.md").write_text(home_page(readme, list(executed)), encoding="utf-8")
+    out = workdir / "html"
+    shutil.rmtree(out, ignore_errors=True)
+    os.environ["DLCOURSE_QUICK"] = "1" if quick else "0"  # conf.py shows the QUICK banner
+    app = Sphinx(str(src), str(ROOT / "website"), str(out), str(workdir / "doctrees"), "html",
+                 freshenv=True, warningiserror=False, keep_going=True)
+    app.build()
+    if app.statuscode:
+        raise BuildError(f"Sphinx failed (status {app.statuscode}); see the messages above")
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    print(f"site written to {out / 'index.html'} ({size / 2**20:.1f} MiB) in"
+          f" {time.perf_counter() - started:.0f} s")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.website", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="execute every lesson and write the site")
+    build_cmd.add_argument("--quick", action="store_true", help="QUICK mode (what CI runs)")
+    build_cmd.add_argument("lessons", nargs="*", metavar="NN",
+                           help="only these lessons, e.g. 00 03 (default: all)")
+    badges = commands.add_parser("badges", help="check every notebook's Colab badge")
+    badges.add_argument("--fix", action="store_true", help="add or correct the badges")
+    args = parser.parse_args(argv)
+
+    if args.command == "badges":
+        if args.fix:
+            for path in lesson_notebooks():
+                source = path.with_suffix(".py")
+                if add_badge(source):
+                    subprocess.run([sys.executable, "-m", "jupytext", "--sync", str(source)],
+                                   check=True)
+        problems = badge_problems()
+        print("\n".join(problems) or f"every notebook's Colab badge points to {repository_url()}")
+        return 1 if problems else 0
+
+    notebooks = lesson_notebooks()
+    if args.lessons:
+        notebooks = [p for p in notebooks if p.name[:2] in args.lessons]
+        missing = set(args.lessons) - {p.name[:2] for p in notebooks}
+        if missing:
+            parser.error(f"no lesson numbered {sorted(missing)} in notebooks/")
+    try:
+        build(quick=args.quick, notebooks=notebooks)
+    except BuildError as error:
+        print(f"\nSITE BUILD FAILED\n{error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""The built site as a person sees it, in a real headless browser (Debian's Chromium).
+
+Run after building:  python -m helpers.website build --quick && pytest website/test_site.py
+It serves build/website/quick/html on 127.0.0.1 and checks, on the home page and every lesson:
+maths typeset by MathJax (and no raw TeX left), every figure the executed notebook drew present
+and loaded, the Colab badge, the QUICK-mode note, the stand-in note where one was used, links
+between pages, and no error in the browser's console.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from helpers import website
+
+SITE = website.BUILD_DIR / "quick" / "html"
+PAGES_SRC = website.BUILD_DIR / "quick" / "src"
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
+
+if not (SITE / "index.html").is_file():
+    pytest.fail(f"no site at {SITE}: build it first with `python -m helpers.website build --quick`",
+                pytrace=False)
+
+LESSONS = sorted(PAGES_SRC.glob("*.ipynb"))
+
+
+def _executed(name: str) -> dict:
+    return json.loads((PAGES_SRC / f"{name}.ipynb").read_text(encoding="utf-8"))
+
+
+def _image_outputs(notebook: dict) -> int:
+    return sum(
+        any(kind in output.get("data", {}) for kind in IMAGE_TYPES)
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+    )
+
+
+def _has_maths(notebook: dict) -> bool:
+    return any(
+        re.search(r"\$[^$\s][^$]*\$|\$\$", "".join(cell["source"]))
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "markdown"
+    )
+
+
+@pytest.fixture(scope="module")
+def server():
+    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def _open(browser, url: str) -> None:
+    """Load a page and wait until MathJax (on pages with maths) has finished typesetting it."""
+    browser.get_log("browser")  # forget what earlier pages logged
+    browser.get(url)
+    browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "if (!document.querySelector('script[src*=mathjax]')) { done(false); return; }"
+        "const wait = () => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+        "  ? MathJax.startup.promise.then(() => done(true)) : setTimeout(wait, 50);"
+        "wait();"
+    )
+
+
+def _console_errors(browser) -> list[str]:
+    return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def _prose_text(browser) -> str:
+    """The article's visible text without code blocks and outputs (where $ may be literal)."""
+    return browser.execute_script(
+        "const a = document.querySelector('article').cloneNode(true);"
+        "a.querySelectorAll('pre, code, .cell_output, mjx-container').forEach(e => e.remove());"
+        "return a.innerText;"
+    )
+
+
+def test_every_lesson_of_the_course_has_a_page():
+    built = {p.stem for p in LESSONS}
+    wanted = {p.stem for p in website.lesson_notebooks()}
+    assert wanted <= built, f"lessons missing from the built site: {sorted(wanted - built)}"
+    for name in wanted:
+        assert (SITE / f"{name}.html").is_file(), f"{name}.html was not written"
+
+
+def test_home_page(server, browser):
+    _open(browser, f"{server}/index.html")
+    assert "QUICK mode" in browser.find_element("css selector", ".bd-header-announcement").text
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('article a')].map(a => a.href);"
+    )
+    for lesson in LESSONS:
+        page = f"{server}/{lesson.stem}.html"
+        assert page in links, f"the home page does not link to {lesson.stem}"
+        colab = website.colab_url(lesson.name)
+        assert colab in links, f"the home page's lesson table has no Colab badge for {lesson.name}"
+    for link in {link.split("#")[0] for link in links if link.startswith(server)}:
+        try:
+            urllib.request.urlopen(link, timeout=10).close()
+        except urllib.error.HTTPError as error:
+            pytest.fail(f"the home page links to {link}, which answers {error.code}")
+    broken = browser.execute_script(
+        "return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))"
+        ".map(i => i.src);"
+    )
+    assert not broken, f"images that did not load on the home page: {broken}"
+    assert not _console_errors(browser)
+    # a click through to the first lesson, as a reader would
+    browser.find_element("css selector", f"article a[href='{LESSONS[0].stem}.html']").click()
+    assert browser.current_url == f"{server}/{LESSONS[0].stem}.html"
+
+
+@pytest.mark.parametrize("lesson", [p.stem for p in LESSONS])
+def test_lesson_page(server, browser, lesson):
+    notebook = _executed(lesson)
+    _open(browser, f"{server}/{lesson}.html")
+
+    banner = browser.find_element("css selector", ".bd-header-announcement").text
+    assert "QUICK mode" in banner, "the page does not say its numbers come from QUICK mode"
+
+    if _has_maths(notebook):
+        typeset = browser.execute_script("return document.querySelectorAll('mjx-container').length")
+        assert typeset > 0, "the lesson has maths but MathJax typeset none of it"
+    prose = _prose_text(browser)
+    for raw in ("$$", "\\(", "\\["):
+        assert raw not in prose, f"untypeset TeX ({raw}) left in the text: MathJax did not run"
+
+    figures = browser.execute_script(
+        "return [...document.querySelectorAll('.cell_output img')]"
+        ".map(i => [i.src, i.complete && i.naturalWidth > 0]);"
+    )
+    assert len(figures) == _image_outputs(notebook), (
+        f"{len(figures)} figures on the page, {_image_outputs(notebook)} in the executed notebook"
+    )
+    assert all(loaded for _, loaded in figures), f"figures not loaded: {figures}"
+
+    badge = browser.execute_script(
+        "const a = [...document.querySelectorAll('article a')]"
+        "  .find(a => a.href === arguments[0]);"
+        "const img = a && a.querySelector('img');"
+        "return img ? img.complete && img.naturalWidth > 0 : null;",
+        website.colab_url(f"{lesson}.ipynb"),
+    )
+    assert badge is True, "no loaded Colab badge linking to this notebook's Colab address"
+
+    notes = browser.execute_script(
+        "return [...document.querySelectorAll('.admonition')].map(a => a.innerText);"
+    )
+    records = sum("helpers.record(" in "".join(c["source"]) for c in notebook["cells"])
+    quick_notes = sum("come from QUICK mode" in text for text in notes)
+    assert quick_notes == records, "each cell recording the lesson's numbers needs the QUICK note"
+    stand_in_notes = sum("generated stand-in" in text for text in notes)
+    expected = 1 + records if website.used_stand_in(notebook) else 0
+    assert stand_in_notes == expected, "the stand-in note is missing or shown without cause"
+
+    index = [p.stem for p in LESSONS].index(lesson)
+    following = LESSONS[index + 1].stem if index + 1 < len(LESSONS) else None
+    if following:
+        browser.find_element("css selector", "a.right-next").click()
+        assert browser.current_url.endswith(f"/{following}.html"), browser.current_url
+        browser.back()
+    errors = _console_errors(browser)
+    assert not errors, f"the browser's console reported errors: {errors}"
+
+
+def test_pages_fit_offline():
+    """Every script, style and font the pages load is in the site itself (no CDN)."""
+    remote = re.compile(r"""<(?:script|link)[^>]+(?:src|href)=["'](https?:)?//""")
+    for page in SITE.glob("*.html"):
+        match = remote.search(page.read_text(encoding="utf-8"))
+        assert not match, f"{page.name} loads something from the internet: {match.group(0)}"
+
+
+def test_site_size_is_reasonable():
+    size = sum(p.stat().st_size for p in SITE.rglob("*") if p.is_file())
+    assert size < 60 * 2**20, f"the site is {size / 2**20:.0f} MiB: something large got copied"
