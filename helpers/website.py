@@ -301,11 +301,47 @@ def execute(notebooks: list[Path], *, quick: bool, workdir: Path) -> dict[str, d
     return executed
 
 
-def build(*, quick: bool, notebooks: list[Path] | None = None) -> Path:
-    """Execute the lessons and write the site; return the folder holding index.html.
+def already_executed(notebooks: list[Path], folder: Path) -> dict[str, dict]:
+    """Lessons executed earlier (by ``pytest`` with ``DLCOURSE_EXECUTED_DIR`` set), checked.
 
-    Output: ``build/website/{quick,full}/html`` (git-ignored). Raises BuildError naming the
-    lesson and cell when a notebook fails, or Sphinx's warnings when the site does not build.
+    CI runs every notebook once under nbval; keeping those runs saves executing each lesson a
+    second time for the site. A lesson missing there, or whose code has changed since, is an
+    error rather than a stale page.
+    """
+    executed, problems = {}, []
+    for path in notebooks:
+        ran = folder / path.name
+        if not ran.is_file():
+            problems.append(f"{path.name}: not in {folder} (did every one of its cells pass?)")
+            continue
+        notebook = json.loads(ran.read_text(encoding="utf-8"))
+        current = json.loads(path.read_text(encoding="utf-8"))
+
+        def code(nb: dict) -> list[str]:
+            return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+        if code(notebook) != code(current):
+            problems.append(f"{path.name}: its code changed since it was executed in {folder}")
+            continue
+        executed[path.name] = notebook
+    if problems:
+        raise BuildError(
+            "Cannot take the executed lessons from "
+            f"{folder}:\n  " + "\n  ".join(problems) + "\nRun `DLCOURSE_EXECUTED_DIR="
+            f"{folder} pytest notebooks` first, or build without --executed."
+        )
+    print(f"took {len(executed)} executed lessons from {folder}")
+    return executed
+
+
+def build(
+    *, quick: bool, notebooks: list[Path] | None = None, executed_dir: Path | None = None
+) -> Path:
+    """Execute the lessons (or take them from ``executed_dir``) and write the site.
+
+    Returns the folder holding index.html: ``build/website/{quick,full}/html`` (git-ignored).
+    Raises BuildError naming the lesson and cell when a notebook fails, or Sphinx's warnings
+    when the site does not build.
     """
     from sphinx.application import Sphinx
 
@@ -314,7 +350,10 @@ def build(*, quick: bool, notebooks: list[Path] | None = None) -> Path:
         raise BuildError("no lesson notebooks (notebooks/NN_name.ipynb) to build a site from")
     workdir = BUILD_DIR / ("quick" if quick else "full")
     started = time.perf_counter()
-    executed = execute(notebooks, quick=quick, workdir=workdir)
+    if executed_dir is None:
+        executed = execute(notebooks, quick=quick, workdir=workdir)
+    else:
+        executed = already_executed(notebooks, executed_dir)
     print(f"executed {len(executed)} lessons in {time.perf_counter() - started:.0f} s")
     src = workdir / "src"
     shutil.rmtree(src, ignore_errors=True)
@@ -345,6 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="execute every lesson and write the site")
     build_cmd.add_argument("--quick", action="store_true", help="QUICK mode (what CI runs)")
+    build_cmd.add_argument(
+        "--executed", type=Path, metavar="DIR",
+        help="take the executed lessons from DIR (written by pytest with DLCOURSE_EXECUTED_DIR)"
+        " instead of running them again; the mode must be the one they ran in",
+    )
     build_cmd.add_argument("lessons", nargs="*", metavar="NN",
                            help="only these lessons, e.g. 00 03 (default: all)")
     badges = commands.add_parser("badges", help="check every notebook's Colab badge")
@@ -369,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             parser.error(f"no lesson numbered {sorted(missing)} in notebooks/")
     try:
-        build(quick=args.quick, notebooks=notebooks)
+        build(quick=args.quick, notebooks=notebooks, executed_dir=args.executed)
     except BuildError as error:
         print(f"\nSITE BUILD FAILED\n{error}", file=sys.stderr)
         return 1

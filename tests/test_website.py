@@ -110,7 +110,7 @@ def test_setup_cell_clones_the_public_address():
         if c["cell_type"] == "code"
     )
     clone = re.search(r'COURSE_REPO = "([^"]+)"', cell)
-    assert clone and clone.group(1) == website.repository_url() + ".git"
+    assert clone and clone.group(1).removesuffix(".git") == website.repository_url()
 
 
 def test_add_badge_inserts_once_and_corrects_an_old_one(tmp_path):
@@ -199,3 +199,25 @@ def test_failure_names_the_lesson_and_the_cell():
     message = website.failure_message("03_loss_functions.ipynb", notebook, traceback)
     assert message.startswith("Lesson 03_loss_functions.ipynb failed to execute at cell 3 ")
     assert "`x = 1`" in message and "ZeroDivisionError" in message
+
+
+# --- pages from the lessons that the test suite executed
+
+
+def test_executed_lessons_are_taken_only_when_their_code_is_current(tmp_path):
+    lesson = tmp_path / "97_fine.ipynb"
+    lesson.write_text(json.dumps(_notebook(("markdown", "# 97", []), ("code", "x = 1", []))))
+    ran = tmp_path / "ran"
+    ran.mkdir()
+    output = {"output_type": "stream", "name": "stdout", "text": "1\n"}
+    (ran / lesson.name).write_text(
+        json.dumps(_notebook(("markdown", "# 97", []), ("code", "x = 1", [output])))
+    )
+    taken = website.already_executed([lesson], ran)
+    assert taken["97_fine.ipynb"]["cells"][1]["outputs"] == [output]
+
+    lesson.write_text(json.dumps(_notebook(("markdown", "# 97", []), ("code", "x = 2", []))))
+    with pytest.raises(website.BuildError, match="97_fine.ipynb: its code changed"):
+        website.already_executed([lesson], ran)
+    with pytest.raises(website.BuildError, match="98_gone.ipynb: not in"):
+        website.already_executed([tmp_path / "98_gone.ipynb"], ran)
