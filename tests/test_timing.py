@@ -112,6 +112,13 @@ def test_matmul_peak_counts_two_n_cubed_flops():
     assert row["gflops_min"] <= row["gflops"] <= row["gflops_max"]
 
 
+def test_matmul_peak_counts_every_product_of_a_run():
+    row = timing.matmul_peak((96,), repeats=2, products=3).iloc[0]
+    assert row["gflops"] == pytest.approx(3 * 2 * 96**3 / row["median_s"] / 1e9)
+    with pytest.raises(ValueError, match="products"):
+        timing.matmul_peak((96,), products=0)
+
+
 def build_tiny():
     model = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(4)])
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
