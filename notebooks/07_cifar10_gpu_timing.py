@@ -33,8 +33,8 @@
 # A widely copied tutorial times one epoch on a CPU and one on a GPU, once each, with the
 # model built inside the timed cell and the first (graph-tracing) epoch included, and
 # divides the two numbers. That is one anecdote per device, not a measurement. Here we
-# measure, on *your* machine, and every number this notebook prints about speed was measured
-# here, when you ran it.
+# measure, on *your* machine: every speed this notebook prints was measured here, when you
+# ran it. The only other numbers are vendors' data-sheet peaks, labelled as such.
 #
 # **Data.** CIFAR-10 (Krizhevsky, 2009): 60 000 colour photographs of 32 × 32 pixels in ten
 # classes (airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck), 50 000 for
@@ -293,7 +293,7 @@ assert test_accuracy > 0.2
 # %% [markdown]
 # Whatever the accuracy above, a dense network is the wrong tool for photographs: it sees
 # 3072 unrelated numbers, so a cat moved by two pixels is a new problem to it, and it
-# over-fits fast (watch the gap between the training and validation curves). Convolutional
+# over-fits fast (the gap between the training and validation curves above shows how fast). Convolutional
 # networks (lesson 11) build in that neighbouring pixels belong together and do much
 # better. The dense network stays useful here for another reason: its cost is almost all
 # matrix products, which we can count exactly, so it is the ideal subject for measuring
@@ -327,10 +327,14 @@ assert cold.seconds[0] > cold.median
 #
 # Multiplying two $n \times n$ matrices takes $n^3$ multiply-adds, $2n^3$ FLOPs, and
 # re-uses every number it loads $n$ times, so it keeps the arithmetic units busy rather
-# than waiting for memory. The best rate over a few sizes is the most we can hope a
-# training step of a dense network reaches on this device. (Time it with TensorFlow, the
-# library that trains: a NumPy product uses another maths library with its own threads,
-# and running both at once measures their fight over the cores.)
+# than waiting for memory. The best rate over a few sizes is our yardstick: a training step
+# of a dense network does little but such products, so on a quiet machine it can come close
+# to this rate but not beat it by much. On a busy machine both measurements move, and a
+# share above 100 % only says that the two saw different loads.
+#
+# We time the product with TensorFlow, the library that trains. A NumPy product would use
+# another maths library with its own pool of threads, and running both at once measures
+# their fight over the cores, not either of them.
 
 # %%
 # A GPU needs larger products, and several per timed run, to be kept busy.
