@@ -234,6 +234,7 @@ for batch in (32, 256, 2048):
         f"{extra / TRAIN_FLOPS_PER_SAMPLE:.1%} of the matrix products"
     )
 
+
 # %% [markdown]
 # ## 4. Training, with a validation split, tested once
 #
