@@ -203,7 +203,8 @@ model.summary()
 # of the same size: $\partial L / \partial W = A^\top \, \partial L / \partial Z$ (the weight
 # gradient) and $\partial L / \partial A = \partial L / \partial Z \, W^\top$ (the gradient
 # handed to the layer below). The first layer has nothing trainable below it: nobody needs
-# the gradient with respect to the pixels, so TensorFlow does not compute it. Hence
+# the gradient with respect to the pixels, so TensorFlow does not compute it (a check
+# below counts the products in TensorFlow's own gradient graph). Hence
 #
 # $$T = 3F - n_0 n_1 = 11\,025\,408 - 3\,145\,728 = 7\,879\,680 \text{ MACs}
 #     \approx 15.8 \text{ MFLOP per image},$$
@@ -223,6 +224,27 @@ assert flops.forward_macs(model) == FORWARD_BY_HAND
 assert flops.training_macs(model) == TRAINING_BY_HAND
 TRAIN_FLOPS_PER_SAMPLE = flops.FLOPS_PER_MAC * flops.training_macs(model)
 print(f"training: {TRAIN_FLOPS_PER_SAMPLE / 1e6:.2f} MFLOP per image")
+
+# %%
+# Check: TensorFlow's own gradient graph holds exactly these products. We trace (without
+# running) the gradient of the loss and count its matrix products: one per layer forward,
+# two per layer backward, minus the first layer's input gradient that nothing needs.
+loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+@tf.function(autograph=False)
+def gradients(x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    return tape.gradient(loss, model.trainable_variables)
+
+
+graph = gradients.get_concrete_function(
+    tf.TensorSpec((None, 32, 32, 3)), tf.TensorSpec((None,), tf.int32)
+).graph
+products = [op.name for op in graph.get_operations() if op.type == "MatMul"]
+print(f"{len(products)} matrix products in the graph:", *products, sep="\n  ")
+assert len(products) == 3 * 3 - 1
 
 # %%
 # What the count leaves out: Adam does roughly 10 operations per weight per step, shared by
