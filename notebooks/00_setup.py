@@ -43,7 +43,12 @@
 #
 # Every lesson opens with the same cell, the one below. It
 #
-# 1. makes the course's `helpers` package importable (in Colab it fetches the course first),
+# 1. makes the course's `helpers` package importable. It accepts only the course's own folder
+#    (one with `helpers/environment.py` and the course's `pyproject.toml`), not any folder that
+#    happens to be called `helpers`. In Colab it first clones the course from `COURSE_REPO`, the
+#    course's public address (the same as `[project.urls] Repository` in `pyproject.toml`): if
+#    you work from a fork, change that address to your fork's. Outside Colab, if the package is
+#    not installed, the cell says how to install it,
 # 2. calls `helpers.setup()`, which seeds Python, NumPy and TensorFlow in one go with
 #    `keras.utils.set_random_seed`, hides TensorFlow's start-up log noise, and prints one line
 #    of versions, device and mode,
@@ -116,8 +121,8 @@ environment = helpers.report_env()
 # TensorFlow uses a GPU without any change to the code when it sees one. On a laptop without an
 # NVIDIA GPU the list below is empty and everything runs on the CPU, which is fine for this course:
 # every lesson is sized for two CPU cores. (On Linux, `pip install "tensorflow[and-cuda]"` instead
-# of `tensorflow-cpu` gives the GPU build; Colab's GPU runtime has it already.) The planned
-# lesson 07 will measure what a GPU buys.
+# of `tensorflow-cpu` gives the GPU build; Colab's GPU runtime has it already.)
+# [Lesson 07](07_cifar10_gpu_timing.ipynb) measures what a GPU buys, on your own machine.
 
 # %%
 import tensorflow as tf
