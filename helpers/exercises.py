@@ -149,13 +149,14 @@ def check_stable_learning_rate(answer: Any, X: Any) -> checks.Feedback:
 # --- lesson 06 -------------------------------------------------------------------------------
 
 
-def check_accuracy_from_confusion(answer: Any, cm: Any) -> checks.Feedback:
-    """``answer``: the accuracy that the confusion matrix ``cm`` describes."""
+def check_class_recall(answer: Any, cm: Any, label: int) -> checks.Feedback:
+    """``answer``: the share of the images of class ``label`` that the confusion matrix
+    ``cm`` (rows: true class, columns: predicted class) counts as correctly classified."""
     cm = np.asarray(cm, dtype=float)
     return checks.check_value(
-        answer, np.trace(cm) / cm.sum(), rtol=1e-9,
-        hint="Correct answers sit on the diagonal (np.trace); divide by the number of images"
-        " counted in cm (all its cells).",
+        answer, cm[label, label] / cm[label].sum(), rtol=1e-9,
+        hint="Row `label` of cm counts every image that really is that digit; the one cell"
+        " of that row on the diagonal counts those read correctly.",
     )
 
 
