@@ -159,8 +159,13 @@ def answer_digest(answer: Any, decimals: int | None = None) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def check_digest(answer: Any, digest: str, *, hint: str, decimals: int | None = None) -> Feedback:
+def check_digest(
+    answer: Any, digest: str | Iterable[str], *, hint: str, decimals: int | None = None
+) -> Feedback:
     """Check an answer against a stored digest (see ``answer_digest``), never the answer itself.
+
+    ``digest`` may also be several digests, one per acceptable answer (e.g. two losses that
+    both fit a problem).
 
     Whole numbers, words and sets compare exactly (case and order ignored); a single word
     also matches a set of that one word. With ``decimals``
@@ -182,7 +187,8 @@ def check_digest(answer: Any, digest: str, *, hint: str, decimals: int | None = 
             candidates = [answer_digest(number + k * unit, decimals) for k in (-1, 0, 1)]
     except (TypeError, ValueError) as error:
         return _report(False, hint, f"Could not read your answer: {error}")
-    return _report(digest in candidates, hint)
+    accepted = {digest} if isinstance(digest, str) else set(digest)
+    return _report(not accepted.isdisjoint(candidates), hint)
 
 
 def check_true(condition: bool, *, hint: str) -> Feedback:

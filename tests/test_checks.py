@@ -103,3 +103,10 @@ def test_one_word_for_a_set_question():
     assert not checks.check_digest("train", checks.answer_digest({"train", "test"}), hint=HINT)
     assert checks.check_choice("train", {"train"}, hint=HINT)
     assert not checks.check_choice("train", {"train", "test"}, hint=HINT)
+
+
+def test_digest_with_several_right_answers():
+    both = [checks.answer_digest("mae"), checks.answer_digest("huber")]
+    assert checks.check_digest("Huber", both, hint=HINT)
+    assert checks.check_digest("mae", both, hint=HINT)
+    assert not checks.check_digest("mse", both, hint=HINT)
