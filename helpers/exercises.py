@@ -27,6 +27,16 @@ def _labels(y: Any, name: str) -> np.ndarray:
     return labels.astype(int)
 
 
+def _borrowed(function: Any, *names: str) -> bool:
+    """True (and says so) when the learner passed the library's own function, not theirs."""
+    module = getattr(function, "__module__", "") or ""
+    name = getattr(function, "__name__", "")
+    if name in names and (module.startswith("helpers") or module.startswith("numpy")):
+        print(f"{checks.WRONG} That is the library's own `{name}`: write your own function.")
+        return True
+    return False
+
+
 # --- lesson 01 -------------------------------------------------------------------------------
 
 
@@ -58,6 +68,8 @@ def check_perceptron_update(function: Callable[..., Any]) -> checks.Feedback:
 
 def check_tanh(function: Callable[..., Any]) -> checks.Feedback:
     """``function(z)``: tanh, elementwise, from exponentials; must stay finite for |z| large."""
+    if _borrowed(function, "tanh"):
+        return checks.Feedback(False)
     rng = np.random.default_rng(2)
     cases = [(np.linspace(-5, 5, 21),), (np.array([0.0]),), (rng.normal(size=(3, 4)),),
              (np.array([-800.0, -30.0, 30.0, 800.0]),)]
@@ -71,6 +83,8 @@ def check_tanh(function: Callable[..., Any]) -> checks.Feedback:
 
 def check_sigmoid_derivative(function: Callable[..., Any]) -> checks.Feedback:
     """``function(z)``: d sigmoid / dz, elementwise."""
+    if _borrowed(function, "sigmoid_derivative"):
+        return checks.Feedback(False)
     rng = np.random.default_rng(3)
 
     def reference(z):

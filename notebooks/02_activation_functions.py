@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from helpers import activations, checks
+from helpers import checks, exercises
 from helpers.activations import (
     leaky_relu,
     leaky_relu_derivative,
@@ -139,6 +139,10 @@ assert max(worst.values()) < 1e-8
 # **tanh, carefully.** $\tanh(z) = \dfrac{e^{z} - e^{-z}}{e^{z} + e^{-z}}$: difference over
 # sum. The upside-down ratio $\dfrac{e^{z} + e^{-z}}{e^{z} - e^{-z}}$ is $\coth(z)$, a different
 # function that blows up at $z = 0$. tanh is a rescaled sigmoid: $\tanh(z) = 2\sigma(2z) - 1$.
+# Written as it stands, the formula fails for large $|z|$: $e^{800}$ overflows to `inf` and
+# $\infty/\infty$ is `nan`. Dividing top and bottom by $e^{|z|}$ leaves only
+# $e^{-2|z|} \le 1$, which cannot overflow:
+# $\tanh(z) = \operatorname{sign}(z)\,\dfrac{1 - e^{-2|z|}}{1 + e^{-2|z|}}$.
 
 # %%
 z_mid = np.linspace(-5, 5, 11)
@@ -475,21 +479,16 @@ assert np.all(gradient_norms["leaky_relu"][dead_units] > 0)
 #
 # ## Exercises
 #
-# **Exercise 1.** Implement tanh from its exponential formula (no `np.tanh`).
+# **Exercise 1.** Implement tanh from exponentials (no `np.tanh`). It must also be right for
+# large $|z|$, such as $z = \pm 800$.
 
 # %%
 def my_tanh(z):
-    """(e^z - e^-z) / (e^z + e^-z), elementwise."""
+    """tanh(z) from exponentials, elementwise."""
     raise NotImplementedError  # replace with your code
 
-TANH_INPUTS = [(np.linspace(-5, 5, 21),), (np.array([0.0]),), (rng.normal(size=(3, 4)),)]
-checks.check_function(
-    my_tanh,
-    activations.tanh,
-    TANH_INPUTS,
-    hint="Use np.exp(z) and np.exp(-z) as in the 'tanh, carefully' paragraph; check which"
-    " ratio you wrote (the upside-down one is coth).",
-)
+
+exercises.check_tanh(my_tanh)
 
 
 # %% [markdown]
@@ -500,13 +499,8 @@ def my_sigmoid_derivative(z):
     """d sigmoid / dz, elementwise."""
     raise NotImplementedError  # replace with your code
 
-checks.check_function(
-    my_sigmoid_derivative,
-    sigmoid_derivative,
-    [(np.linspace(-8, 8, 33),), (rng.normal(size=(2, 5)),)],
-    hint="The table in section 1 writes sigmoid'(z) in terms of sigmoid(z) itself: compute"
-    " sigmoid(z) once and reuse it.",
-)
+
+exercises.check_sigmoid_derivative(my_sigmoid_derivative)
 
 # %% [markdown]
 # **Exercise 3.** Two linear layers with the weights below collapse into one,
@@ -519,24 +513,9 @@ EX_b1 = np.array([0.5, 0.0, 1.0])
 EX_W2 = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, -1.0]])
 EX_b2 = np.array([0.0, 3.0])
 
-def two_layers(x):
-    return (x @ EX_W1 + EX_b1) @ EX_W2 + EX_b2
-
-B_EXPECTED = two_layers(np.zeros(2))  # y at x = 0 is the bias
-W_EXPECTED = two_layers(np.eye(2)) - B_EXPECTED  # row i: how y moves when x_i goes 0 -> 1
-
 W_single = ...  # your answer
 b_single = ...  # your answer
-checks.check_value(
-    W_single,
-    W_EXPECTED,
-    hint="Expand (x W1 + b1) W2 + b2: the matrix multiplying x is a product of two matrices.",
-)
-checks.check_value(
-    b_single,
-    B_EXPECTED,
-    hint="The constant part is b1 passed through the second layer, plus b2.",
-)
+exercises.check_collapsed_layers(W_single, b_single, EX_W1, EX_b1, EX_W2, EX_b2)
 
 # %% [markdown]
 # **Exercise 4.** A network must say which of 10 digits an image shows. Which output
@@ -544,11 +523,8 @@ checks.check_value(
 
 # %%
 output_activation = ...  # your answer
-checks.check_choice(
-    output_activation,
-    "softmax",
-    hint="The classes are exclusive: the 10 probabilities should sum to 1.",
-)
+HINT_4 = "The classes are exclusive: the 10 probabilities should sum to 1."
+checks.check_digest(output_activation, "2391d60c6d637042", hint=HINT_4)
 
 
 # %% [markdown]
@@ -556,16 +532,12 @@ checks.check_choice(
 
 # %%
 def my_tanh(z):
-    """(e^z - e^-z) / (e^z + e^-z), elementwise."""
-    return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
+    """tanh(z) from exponentials, elementwise, without overflow for large |z|."""
+    e = np.exp(-2 * np.abs(z))  # at most 1
+    return np.sign(z) * (1 - e) / (1 + e)
 
-assert checks.check_function(
-    my_tanh,
-    activations.tanh,
-    TANH_INPUTS,
-    hint="Use np.exp(z) and np.exp(-z) as in the 'tanh, carefully' paragraph; check which"
-    " ratio you wrote (the upside-down one is coth).",
-)
+
+assert exercises.check_tanh(my_tanh)
 
 
 # %%
@@ -574,32 +546,14 @@ def my_sigmoid_derivative(z):
     s = sigmoid(z)
     return s * (1 - s)
 
-assert checks.check_function(
-    my_sigmoid_derivative,
-    sigmoid_derivative,
-    [(np.linspace(-8, 8, 33),), (rng.normal(size=(2, 5)),)],
-    hint="The table in section 1 writes sigmoid'(z) in terms of sigmoid(z) itself: compute"
-    " sigmoid(z) once and reuse it.",
-)
+
+assert exercises.check_sigmoid_derivative(my_sigmoid_derivative)
 
 # %%
 W_single = EX_W1 @ EX_W2
 b_single = EX_b1 @ EX_W2 + EX_b2
-assert checks.check_value(
-    W_single,
-    W_EXPECTED,
-    hint="Expand (x W1 + b1) W2 + b2: the matrix multiplying x is a product of two matrices.",
-)
-assert checks.check_value(
-    b_single,
-    B_EXPECTED,
-    hint="The constant part is b1 passed through the second layer, plus b2.",
-)
+assert exercises.check_collapsed_layers(W_single, b_single, EX_W1, EX_b1, EX_W2, EX_b2)
 
 # %%
 output_activation = "softmax"
-assert checks.check_choice(
-    output_activation,
-    "softmax",
-    hint="The classes are exclusive: the 10 probabilities should sum to 1.",
-)
+assert checks.check_digest(output_activation, "2391d60c6d637042", hint=HINT_4)
