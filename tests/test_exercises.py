@@ -79,6 +79,17 @@ def test_one_gradient_step_matches_descent():
     assert not ex.check_one_gradient_step(-np.r_[step.w, step.b], X, y, 0.5)
 
 
+def test_gradient_w(capsys):
+    def right(X, y, w, b):
+        return X.T @ (sigmoid(X @ w + b) - y) / len(y)
+
+    def forgets_mean(X, y, w, b):
+        return X.T @ (sigmoid(X @ w + b) - y)
+
+    assert ex.check_gradient_w(right)
+    assert not ex.check_gradient_w(forgets_mean)
+
+
 def test_stable_learning_rate(capsys):
     X = np.random.default_rng(1).normal(size=(50, 3))
     H = 2 * X.T @ X / len(X)
