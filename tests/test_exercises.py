@@ -97,6 +97,18 @@ def test_stable_learning_rate(capsys):
     assert not ex.check_stable_learning_rate(1 / np.linalg.eigvalsh(H).max(), X)
 
 
+def test_diverging_rate(capsys):
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    X1 = np.c_[X, np.ones(200)]
+    limit = 2 / np.linalg.eigvalsh(2 / 200 * X1.T @ X1).max()
+    candidates = [limit / 4, limit / 2, limit * 1.5]
+    assert ex.check_diverging_rate(limit * 1.5, candidates, X)
+    assert not ex.check_diverging_rate(limit / 2, candidates, X)
+    assert not ex.check_diverging_rate(limit * 3, candidates, X)  # not a candidate
+    with pytest.raises(ValueError, match="No candidate"):
+        ex.check_diverging_rate(limit / 2, candidates[:2], X)
+
+
 def test_confusion_checks(capsys):
     cm = np.array([[50, 3, 1], [3, 40, 0], [7, 0, 30]])
     assert ex.check_class_recall(30 / 37, cm, 2)
