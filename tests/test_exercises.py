@@ -146,6 +146,13 @@ def test_precision_recall_f1_and_f1_at(capsys):
     assert not ex.check_share_flagged(3, p, 0.5)
 
 
+def test_dropout_check_agrees_with_keras(capsys):
+    pytest.importorskip("keras")
+    assert ex.check_dropout(lambda x, mask, rate: x * mask / (1 - rate))
+    assert not ex.check_dropout(lambda x, mask, rate: x * mask)  # not inverted
+    assert not ex.check_dropout(lambda x, mask, rate: x * mask * (1 - rate))
+
+
 def test_lesson_10_checks(capsys):
     y = np.array([0, 0, 0, 1, 0, 1, 0, 0])
     assert ex.check_always_negative_accuracy(0.75, y)
