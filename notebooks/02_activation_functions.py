@@ -337,7 +337,7 @@ assert linear_residual < 1e-8 and relu_residual > 0.5
 # about 5: the neuron is **saturated**, its output barely moves whatever its weights do, and
 # the gradient that flows back through it is multiplied by almost 0. Through $L$ sigmoid layers
 # the activation slopes alone multiply the gradient by at most $0.25^{L}$ (about $10^{-6}$ for
-# $L = 10$): the *vanishing gradient* of lesson 13.
+# $L = 10$): the *vanishing gradient* of [lesson 13](13_training_deep_networks.ipynb).
 #
 # How often does it happen? It depends on the size of $z$, hence on how the weights are
 # initialised. Take a Keras `Dense` layer with 256 units on a batch of standardised inputs with
@@ -454,7 +454,7 @@ assert np.all(gradient_norms["leaky_relu"][dead_units] > 0)
 # |---|---|---|
 # | hidden layers (default) | ReLU | cheap, slope 1 for $z > 0$, no saturation there |
 # | hidden layers, many dead units | leaky ReLU (or ELU/GELU) | slope $\alpha$ for $z < 0$ keeps units trainable |
-# | hidden layers of RNNs (lesson 14) | tanh (and sigmoid gates) | bounded, zero-centred |
+# | hidden layers of RNNs ([lesson 14](14_recurrent_networks.ipynb)) | tanh (and sigmoid gates) | bounded, zero-centred |
 # | output, regression | linear | any real number |
 # | output, yes/no (or independent multi-label) | sigmoid | one probability per question |
 # | output, one of $k$ exclusive classes | softmax | $k$ probabilities that sum to 1 |

@@ -315,7 +315,7 @@ assert throughput.max() > 20 * throughput[0]
 # as one sample, gives a much less noisy gradient, and still makes many updates per epoch. The
 # full batch makes only one update per pass over the data, which on a large data set is slow
 # progress for a lot of work. (Very large batches can also generalise a little worse and need
-# retuned learning rates; lesson 13 returns to this.)
+# retuned learning rates; [lesson 13](13_training_deep_networks.ipynb) returns to this.)
 #
 # ## 5. Optimizers: better steps from the same gradients
 #

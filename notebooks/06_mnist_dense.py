@@ -296,7 +296,7 @@ print(f"{len(wrong)} of {len(y_val)} validation images misclassified")
 # Several of these are hard for people too; others show the limits of a network that
 # sees 784 unrelated numbers: it has no notion that neighbouring pixels belong together
 # or that a digit shifted by two pixels is the same digit. Convolutional networks
-# (lesson 11) build that in.
+# ([lesson 11](11_convolutional_networks.ipynb)) build that in.
 #
 # ## 5. One evaluation on the test set
 #

@@ -392,7 +392,7 @@ print("ANN minus logistic regression: "
 # small, the network has not earned its extra complexity on this table: the churn signal is
 # close to linear in these features. That is common for small tabular data, and it is why a
 # linear baseline always comes first. The network still was the right vehicle for this lesson's
-# procedure, which carries over unchanged to data where depth does pay (images, lesson 11).
+# procedure, which carries over unchanged to data where depth does pay (images, [lesson 11](11_convolutional_networks.ipynb)).
 
 # %%
 # Check: targets on the stratified 20 % test split (weaker in QUICK mode: fewer epochs).
