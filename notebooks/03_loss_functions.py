@@ -412,6 +412,7 @@ assert np.isclose(right, variants["logits + from_logits=True (right, stable)"])
 assert not np.isclose(right, variants["sigmoid + CCE (wrong)"], rtol=1e-2)
 assert not np.isclose(right, variants["softmax + from_logits=True (wrong)"], rtol=1e-2)
 
+
 # %% [markdown]
 # (Keras' `CategoricalCrossentropy` first rescales each row to sum to 1, so sigmoid outputs
 # give a number, but not the softmax model's: the classes no longer compete.)

@@ -196,6 +196,7 @@ ax.set(xlabel="step h", ylabel="largest error", title="Too small an h is as bad 
 ax.legend(fontsize=8)
 plt.show()
 
+
 # %%
 # Check: round-off dominates at tiny h, truncation at large h; 1e-6 is near the bottom.
 def error_at(h):
