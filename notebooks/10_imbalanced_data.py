@@ -29,7 +29,8 @@
 #    models, and focal loss, and compare them in one table;
 # 3. separate what rebalancing changes (mostly the operating point) from what the decision
 #    threshold alone can do;
-# 4. see, on numbers, how resampling *before* the split inflates the score.
+# 4. choose a method on validation data, and say how sure the test numbers are;
+# 5. see, on numbers, how resampling *before* the split inflates the score.
 
 # %%
 # Set-up (the same cell opens every lesson): make `helpers` importable, also in Colab,
