@@ -266,7 +266,8 @@ scores["focal loss"] = train_and_predict(A_train, y_train, loss=focal_loss)
 # Which method do we use? That is model selection, so it is decided on **validation** data:
 # the method whose validation F1 (at its own validation threshold) is highest. The test split
 # is not consulted. (Those validation F1s are a little optimistic, because the threshold was
-# tuned on the same rows, but equally so for every method, so the comparison stays fair.)
+# tuned on the same rows, but every method had its threshold tuned the same way, so the
+# procedure favours none of them.)
 
 # %%
 selection = {}
