@@ -87,7 +87,10 @@ def check_choice(answer: Any, expected: Any, *, hint: str) -> Feedback:
             return frozenset(normal(v) for v in value)
         return value
 
-    return _report(normal(answer) == normal(expected), hint)
+    got, want = normal(answer), normal(expected)
+    if isinstance(got, str) and isinstance(want, frozenset):
+        got = frozenset({got})  # one word for a question whose answer is a set
+    return _report(got == want, hint)
 
 
 def check_function(
@@ -156,10 +159,16 @@ def answer_digest(answer: Any, decimals: int | None = None) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def check_digest(answer: Any, digest: str, *, hint: str, decimals: int | None = None) -> Feedback:
+def check_digest(
+    answer: Any, digest: str | Iterable[str], *, hint: str, decimals: int | None = None
+) -> Feedback:
     """Check an answer against a stored digest (see ``answer_digest``), never the answer itself.
 
-    Whole numbers, words and sets compare exactly (case and order ignored). With ``decimals``
+    ``digest`` may also be several digests, one per acceptable answer (e.g. two losses that
+    both fit a problem).
+
+    Whole numbers, words and sets compare exactly (case and order ignored); a single word
+    also matches a set of that one word. With ``decimals``
     a number is rounded to that many places and one unit of the last place either way is
     accepted, so 0.4256 asked "to 3 decimals" passes as 0.425, 0.426 or 0.427.
     """
@@ -169,6 +178,8 @@ def check_digest(answer: Any, digest: str, *, hint: str, decimals: int | None = 
     try:
         if decimals is None:
             candidates = [answer_digest(answer)]
+            if isinstance(answer, str):  # one word for a question whose answer is a set
+                candidates.append(answer_digest({answer}))
         else:
             number, unit = float(answer), 10.0**-decimals
             if not np.isfinite(number):
@@ -176,7 +187,8 @@ def check_digest(answer: Any, digest: str, *, hint: str, decimals: int | None = 
             candidates = [answer_digest(number + k * unit, decimals) for k in (-1, 0, 1)]
     except (TypeError, ValueError) as error:
         return _report(False, hint, f"Could not read your answer: {error}")
-    return _report(digest in candidates, hint)
+    accepted = {digest} if isinstance(digest, str) else set(digest)
+    return _report(not accepted.isdisjoint(candidates), hint)
 
 
 def check_true(condition: bool, *, hint: str) -> Feedback:

@@ -176,6 +176,56 @@ def choose_threshold(y_true: Any, y_score: Any) -> float:
     return float(thresholds[best])
 
 
+def bootstrap_f1(
+    y_true: Any,
+    predictions: Mapping[str, Any],
+    reference: str | None = None,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Positive-class F1 of several 0/1 predictions on the same rows, with 95 % intervals.
+
+    The rows are resampled with replacement ``n_boot`` times (the same resamples for every
+    model, so the comparison is paired); the interval is the 2.5th to 97.5th percentile of
+    F1 over the resamples. With ``reference``, a second interval is given for each model's F1
+    minus the reference model's: an interval that contains 0 means the data cannot tell the
+    two apart. It measures the uncertainty of a finite test set, not the seed-to-seed spread
+    of training, which comes on top.
+    """
+    y = _labels(y_true)
+    if n_boot < 100:
+        raise ValueError(f"n_boot={n_boot} is too few resamples for a 95 % interval; use >= 100.")
+    if reference is not None and reference not in predictions:
+        raise KeyError(f"reference {reference!r} is not one of {sorted(predictions)}.")
+    index = np.random.default_rng(seed).integers(0, len(y), size=(n_boot, len(y)))
+    truth = y[index]
+    boot, point = {}, {}
+    for name, prediction in predictions.items():
+        predicted = _scores(prediction, len(y))
+        if not np.isin(predicted, (0, 1)).all():
+            raise ValueError(f"predictions[{name!r}] must hold 0/1 decisions, not scores.")
+        point[name] = metrics.f1_score(y, predicted, zero_division=0)
+        flagged = predicted[index] == 1
+        tp = np.sum(flagged & (truth == 1), axis=1)
+        wrong = np.sum(flagged != (truth == 1), axis=1)  # FP + FN
+        boot[name] = np.divide(2 * tp, 2 * tp + wrong, out=np.zeros(n_boot),
+                               where=(2 * tp + wrong) > 0)
+    table = pd.DataFrame(
+        {
+            "f1": point,
+            "f1 low": {n: np.percentile(b, 2.5) for n, b in boot.items()},
+            "f1 high": {n: np.percentile(b, 97.5) for n, b in boot.items()},
+        }
+    )
+    if reference is not None:
+        difference = {n: b - boot[reference] for n, b in boot.items()}
+        table[f"minus {reference}: low"] = {n: np.percentile(d, 2.5) for n, d in difference.items()}
+        table[f"minus {reference}: high"] = {
+            n: np.percentile(d, 97.5) for n, d in difference.items()
+        }
+    return table
+
+
 def plot_roc_pr(y_true: Any, scores: Mapping[str, Any], title: str = "") -> plt.Figure:
     """ROC curve and precision-recall curve of one or more models, AUCs in the legend.
 
@@ -207,8 +257,15 @@ def plot_roc_pr(y_true: Any, scores: Mapping[str, Any], title: str = "") -> plt.
 def plot_thresholds(
     y_true: Any, y_score: Any, chosen: float | None = None, title: str = ""
 ) -> plt.Figure:
-    """Precision, recall, F1 and accuracy of the positive class against the threshold."""
+    """Precision, recall, F1 and accuracy of the positive class against the threshold.
+
+    Where no row is predicted positive, precision is undefined (0 / 0): the curve has a gap
+    there instead of a misleading drop to 0.
+    """
     table = threshold_table(y_true, y_score)
+    s = _scores(y_score, len(_labels(y_true)))
+    none_flagged = np.array([not np.any(s >= t) for t in table.index])
+    table.loc[none_flagged, "precision"] = np.nan
     fig, ax = plt.subplots(figsize=(7, 4))
     for column in table.columns:
         ax.plot(table.index, table[column], label=column, ls=":" if column == "accuracy" else "-")

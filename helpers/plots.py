@@ -7,6 +7,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_history(history: Any, metrics: Sequence[str] = ("loss",), title: str = "") -> plt.Figure:
@@ -26,6 +27,7 @@ def plot_history(history: Any, metrics: Sequence[str] = ("loss",), title: str = 
         if f"val_{metric}" in logs:
             ax.plot(epochs, logs[f"val_{metric}"], label=f"validation {metric}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()

@@ -72,7 +72,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import activations, checks
+from helpers import activations, checks, exercises
 from helpers.neurons import Neuron, Perceptron, TwoLayerNetwork, step, xor_network
 
 # %% [markdown]
@@ -358,19 +358,13 @@ assert np.all(np.abs(smooth(X) - y_xor) < 0.01)
 # ## Exercises
 #
 # **Exercise 1.** A neuron has $\mathbf{x} = (2, -1, 0.5)$, $\mathbf{w} = (0.3, 0.8, -1.0)$ and
-# $b = 0.1$. Compute its pre-activation $z$ by hand (or with NumPy, without `Neuron`).
+# $b = 0.1$. Compute its pre-activation $z$ by hand (or with NumPy, without `Neuron`), to 2
+# decimals.
 
 # %%
-X_EX1 = np.array([2.0, -1.0, 0.5])
-W_EX1 = np.array([0.3, 0.8, -1.0])
-B_EX1 = 0.1
-
 z_ex1 = ...  # your answer
-checks.check_value(
-    z_ex1,
-    Neuron(W_EX1, B_EX1).weighted_sum(X_EX1),
-    hint="Multiply each input by its weight, add the three products, then add b.",
-)
+HINT_1 = "Multiply each input by its weight, add the three products, then add b."
+checks.check_digest(z_ex1, "a86a0c3adffed6f6", hint=HINT_1, decimals=2)
 
 
 # %% [markdown]
@@ -383,24 +377,8 @@ def perceptron_update(w, b, x, y, eta):
     """Return np.append(w_new, b_new) after one perceptron-rule step on (x, y)."""
     raise NotImplementedError  # replace with your code
 
-def reference_update(w, b, x, y, eta):
-    p = Perceptron(len(w), learning_rate=eta, max_epochs=1)
-    p.weights, p.bias = np.array(w, dtype=float), float(b)
-    p.fit(np.array([x]), np.array([y]))
-    return np.append(p.weights, p.bias)
 
-UPDATE_CASES = [
-    (np.array([0.0, 0.0]), 0.0, np.array([1.0, 1.0]), 0.0, 1.0),  # false alarm
-    (np.array([0.5, -0.2]), -1.0, np.array([1.0, 2.0]), 1.0, 0.1),  # missed positive
-    (np.array([1.0, 1.0]), -1.5, np.array([1.0, 1.0]), 1.0, 0.5),  # already right
-]
-checks.check_function(
-    perceptron_update,
-    reference_update,
-    UPDATE_CASES,
-    hint="Predict first with step(...), then apply the two updates of section 3 (one for w,"
-    " one for b). A correct prediction must leave w and b unchanged.",
-)
+exercises.check_perceptron_update(perceptron_update)
 
 # %% [markdown]
 # **Exercise 3.** Choose weights and a bias so that a single perceptron computes NAND
@@ -427,22 +405,15 @@ checks.check_value(
 
 # %%
 learnable = ...  # your answer, e.g. {"AND"}
-checks.check_choice(
-    learnable,
-    {"AND", "OR", "NAND"},
-    hint="Plot each gate's four points: can one straight line split the 1s from the 0s?",
-)
+HINT_4 = "Plot each gate's four points: can one straight line split the 1s from the 0s?"
+checks.check_digest(learnable, "8b544e8b9d2a4c3b", hint=HINT_4)
 
 # %% [markdown]
 # ## Solutions
 
 # %%
 z_ex1 = 0.3 * 2.0 + 0.8 * (-1.0) + (-1.0) * 0.5 + 0.1  # 0.6 - 0.8 - 0.5 + 0.1 = -0.6
-assert checks.check_value(
-    z_ex1,
-    Neuron(W_EX1, B_EX1).weighted_sum(X_EX1),
-    hint="Multiply each input by its weight, add the three products, then add b.",
-)
+assert checks.check_digest(z_ex1, "a86a0c3adffed6f6", hint=HINT_1, decimals=2)
 
 
 # %%
@@ -451,13 +422,7 @@ def perceptron_update(w, b, x, y, eta):
     y_hat = step(np.dot(w, x) + b)
     return np.append(w + eta * (y - y_hat) * x, b + eta * (y - y_hat))
 
-assert checks.check_function(
-    perceptron_update,
-    reference_update,
-    UPDATE_CASES,
-    hint="Predict first with step(...), then apply the two updates of section 3 (one for w,"
-    " one for b). A correct prediction must leave w and b unchanged.",
-)
+assert exercises.check_perceptron_update(perceptron_update)
 
 # %%
 nand_w, nand_b = np.array([-1.0, -1.0]), 1.5  # z >= 0 unless both inputs are 1
@@ -471,8 +436,4 @@ assert checks.check_value(
 
 # %%
 learnable = {"AND", "OR", "NAND"}  # XOR and XNOR put each class on a diagonal
-assert checks.check_choice(
-    learnable,
-    {"AND", "OR", "NAND"},
-    hint="Plot each gate's four points: can one straight line split the 1s from the 0s?",
-)
+assert checks.check_digest(learnable, "8b544e8b9d2a4c3b", hint=HINT_4)

@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from helpers import activations, checks
+from helpers import checks, exercises
 from helpers.activations import (
     leaky_relu,
     leaky_relu_derivative,
@@ -156,6 +156,10 @@ assert max(worst.values()) < 1e-8
 # **tanh, carefully.** $\tanh(z) = \dfrac{e^{z} - e^{-z}}{e^{z} + e^{-z}}$: difference over
 # sum. The upside-down ratio $\dfrac{e^{z} + e^{-z}}{e^{z} - e^{-z}}$ is $\coth(z)$, a different
 # function that blows up at $z = 0$. tanh is a rescaled sigmoid: $\tanh(z) = 2\sigma(2z) - 1$.
+# Written as it stands, the formula fails for large $|z|$: $e^{800}$ overflows to `inf` and
+# $\infty/\infty$ is `nan`. Dividing top and bottom by $e^{|z|}$ leaves only
+# $e^{-2|z|} \le 1$, which cannot overflow:
+# $\tanh(z) = \operatorname{sign}(z)\,\dfrac{1 - e^{-2|z|}}{1 + e^{-2|z|}}$.
 
 # %%
 z_mid = np.linspace(-5, 5, 11)
@@ -350,7 +354,7 @@ assert linear_residual < 1e-8 and relu_residual > 0.5
 # about 5: the neuron is **saturated**, its output barely moves whatever its weights do, and
 # the gradient that flows back through it is multiplied by almost 0. Through $L$ sigmoid layers
 # the activation slopes alone multiply the gradient by at most $0.25^{L}$ (about $10^{-6}$ for
-# $L = 10$): the *vanishing gradient* of lesson 13.
+# $L = 10$): the *vanishing gradient* of [lesson 13](13_training_deep_networks.ipynb).
 #
 # How often does it happen? It depends on the size of $z$, hence on how the weights are
 # initialised. Take a Keras `Dense` layer with 256 units on a batch of standardised inputs with
@@ -467,7 +471,7 @@ assert np.all(gradient_norms["leaky_relu"][dead_units] > 0)
 # |---|---|---|
 # | hidden layers (default) | ReLU | cheap, slope 1 for $z > 0$, no saturation there |
 # | hidden layers, many dead units | leaky ReLU (or ELU/GELU) | slope $\alpha$ for $z < 0$ keeps units trainable |
-# | hidden layers of RNNs (lesson 14) | tanh (and sigmoid gates) | bounded, zero-centred |
+# | hidden layers of RNNs ([lesson 14](14_recurrent_networks.ipynb)) | tanh (and sigmoid gates) | bounded, zero-centred |
 # | output, regression | linear | any real number |
 # | output, yes/no (or independent multi-label) | sigmoid | one probability per question |
 # | output, one of $k$ exclusive classes | softmax | $k$ probabilities that sum to 1 |
@@ -492,21 +496,16 @@ assert np.all(gradient_norms["leaky_relu"][dead_units] > 0)
 #
 # ## Exercises
 #
-# **Exercise 1.** Implement tanh from its exponential formula (no `np.tanh`).
+# **Exercise 1.** Implement tanh from exponentials (no `np.tanh`). It must also be right for
+# large $|z|$, such as $z = \pm 800$.
 
 # %%
 def my_tanh(z):
-    """(e^z - e^-z) / (e^z + e^-z), elementwise."""
+    """tanh(z) from exponentials, elementwise."""
     raise NotImplementedError  # replace with your code
 
-TANH_INPUTS = [(np.linspace(-5, 5, 21),), (np.array([0.0]),), (rng.normal(size=(3, 4)),)]
-checks.check_function(
-    my_tanh,
-    activations.tanh,
-    TANH_INPUTS,
-    hint="Use np.exp(z) and np.exp(-z) as in the 'tanh, carefully' paragraph; check which"
-    " ratio you wrote (the upside-down one is coth).",
-)
+
+exercises.check_tanh(my_tanh)
 
 
 # %% [markdown]
@@ -517,13 +516,8 @@ def my_sigmoid_derivative(z):
     """d sigmoid / dz, elementwise."""
     raise NotImplementedError  # replace with your code
 
-checks.check_function(
-    my_sigmoid_derivative,
-    sigmoid_derivative,
-    [(np.linspace(-8, 8, 33),), (rng.normal(size=(2, 5)),)],
-    hint="The table in section 1 writes sigmoid'(z) in terms of sigmoid(z) itself: compute"
-    " sigmoid(z) once and reuse it.",
-)
+
+exercises.check_sigmoid_derivative(my_sigmoid_derivative)
 
 # %% [markdown]
 # **Exercise 3.** Two linear layers with the weights below collapse into one,
@@ -536,24 +530,9 @@ EX_b1 = np.array([0.5, 0.0, 1.0])
 EX_W2 = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, -1.0]])
 EX_b2 = np.array([0.0, 3.0])
 
-def two_layers(x):
-    return (x @ EX_W1 + EX_b1) @ EX_W2 + EX_b2
-
-B_EXPECTED = two_layers(np.zeros(2))  # y at x = 0 is the bias
-W_EXPECTED = two_layers(np.eye(2)) - B_EXPECTED  # row i: how y moves when x_i goes 0 -> 1
-
 W_single = ...  # your answer
 b_single = ...  # your answer
-checks.check_value(
-    W_single,
-    W_EXPECTED,
-    hint="Expand (x W1 + b1) W2 + b2: the matrix multiplying x is a product of two matrices.",
-)
-checks.check_value(
-    b_single,
-    B_EXPECTED,
-    hint="The constant part is b1 passed through the second layer, plus b2.",
-)
+exercises.check_collapsed_layers(W_single, b_single, EX_W1, EX_b1, EX_W2, EX_b2)
 
 # %% [markdown]
 # **Exercise 4.** A network must say which of 10 digits an image shows. Which output
@@ -561,11 +540,8 @@ checks.check_value(
 
 # %%
 output_activation = ...  # your answer
-checks.check_choice(
-    output_activation,
-    "softmax",
-    hint="The classes are exclusive: the 10 probabilities should sum to 1.",
-)
+HINT_4 = "The classes are exclusive: the 10 probabilities should sum to 1."
+checks.check_digest(output_activation, "2391d60c6d637042", hint=HINT_4)
 
 
 # %% [markdown]
@@ -573,16 +549,12 @@ checks.check_choice(
 
 # %%
 def my_tanh(z):
-    """(e^z - e^-z) / (e^z + e^-z), elementwise."""
-    return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
+    """tanh(z) from exponentials, elementwise, without overflow for large |z|."""
+    e = np.exp(-2 * np.abs(z))  # at most 1
+    return np.sign(z) * (1 - e) / (1 + e)
 
-assert checks.check_function(
-    my_tanh,
-    activations.tanh,
-    TANH_INPUTS,
-    hint="Use np.exp(z) and np.exp(-z) as in the 'tanh, carefully' paragraph; check which"
-    " ratio you wrote (the upside-down one is coth).",
-)
+
+assert exercises.check_tanh(my_tanh)
 
 
 # %%
@@ -591,32 +563,14 @@ def my_sigmoid_derivative(z):
     s = sigmoid(z)
     return s * (1 - s)
 
-assert checks.check_function(
-    my_sigmoid_derivative,
-    sigmoid_derivative,
-    [(np.linspace(-8, 8, 33),), (rng.normal(size=(2, 5)),)],
-    hint="The table in section 1 writes sigmoid'(z) in terms of sigmoid(z) itself: compute"
-    " sigmoid(z) once and reuse it.",
-)
+
+assert exercises.check_sigmoid_derivative(my_sigmoid_derivative)
 
 # %%
 W_single = EX_W1 @ EX_W2
 b_single = EX_b1 @ EX_W2 + EX_b2
-assert checks.check_value(
-    W_single,
-    W_EXPECTED,
-    hint="Expand (x W1 + b1) W2 + b2: the matrix multiplying x is a product of two matrices.",
-)
-assert checks.check_value(
-    b_single,
-    B_EXPECTED,
-    hint="The constant part is b1 passed through the second layer, plus b2.",
-)
+assert exercises.check_collapsed_layers(W_single, b_single, EX_W1, EX_b1, EX_W2, EX_b2)
 
 # %%
 output_activation = "softmax"
-assert checks.check_choice(
-    output_activation,
-    "softmax",
-    hint="The classes are exclusive: the 10 probabilities should sum to 1.",
-)
+assert checks.check_digest(output_activation, "2391d60c6d637042", hint=HINT_4)

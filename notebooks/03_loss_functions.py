@@ -25,7 +25,9 @@
 #   `keras.losses`;
 # * choose the loss that fits a problem and its output activation;
 # * explain why $\log 0$ and large logits break naive code, what clipping does, and why
-#   `from_logits=True` is the numerically stable choice.
+#   `from_logits=True` is the numerically stable choice;
+# * tell what a Keras *model* does with a sigmoid or softmax output (it is not always what the
+#   same formula does on plain arrays).
 #
 # The NumPy versions are in `helpers/losses.py`; every one is tested against Keras.
 
@@ -65,12 +67,15 @@ except ModuleNotFoundError as error:
 QUICK = helpers.setup()
 
 # %%
+import warnings
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 
-from helpers import checks
+from helpers import checks, exercises
 from helpers import losses as L
 from helpers.activations import sigmoid, softmax
 
@@ -284,6 +289,9 @@ print("naive per-sample BCE  :", naive_terms, "-> mean", naive_terms.mean())
 clipped = L.binary_cross_entropy(y_edge, p_edge, reduction="none")
 print("clipped (helpers)     :", clipped.round(3))
 keras_edge = float(keras.losses.BinaryCrossentropy()(y_edge, p_edge))
+keras_edge_terms = keras.ops.convert_to_numpy(  # the loss object computes in float32
+    keras.losses.BinaryCrossentropy(reduction=None)(y_edge[:, None], p_edge[:, None]))
+print("per sample (keras)    :", keras_edge_terms.round(3))
 print("mean: helpers", round(clipped.mean(), 4), " keras", round(keras_edge, 4))
 print("keras.config.epsilon() =", keras.config.epsilon())
 print(f"in float32, 1 - 1e-7 is stored as 1 - {1 - float(np.float32(1 - 1e-7)):.3g}")
@@ -293,15 +301,20 @@ print(f"in float32, 1 - 1e-7 is stored as 1 - {1 - float(np.float32(1 - 1e-7)):.
 assert np.isnan(naive_terms.mean())
 assert np.all(np.isfinite(clipped)) and np.isclose(clipped.max(), -np.log(L.EPSILON))
 assert np.isclose(clipped.mean(), keras_edge, rtol=1e-2)
+assert abs(keras_edge_terms[1] - clipped[1]) > 0.1  # the float32 edge, second digit
 
 # %% [markdown]
-# (Keras' float32 rounds $1 - 10^{-7}$ to $1 - 1.19 \times 10^{-7}$, so at the clip edge its
-# value differs from the float64 one in the third digit; away from the edges they agree to 7.)
+# (Keras' loss object computes in float32, which rounds $1 - 10^{-7}$ to
+# $1 - 1.19 \times 10^{-7}$: for the sample clipped at the upper edge (true 0, predicted 1.0)
+# its per-sample loss is $-\log(1.19 \times 10^{-7}) \approx 15.94$ instead of float64's
+# $16.12$, different in the second digit, as the two printed rows show. Away from the edges
+# they agree to float32 precision, about 7 digits.)
 #
 # ### Logits and `from_logits=True`
 #
-# Clipping keeps the loss finite but makes it wrong: it caps every mistake at 16.1, and once a
-# probability is clipped its gradient is 0, so a badly wrong, confident model stops learning
+# On plain arrays of probabilities (your own NumPy code, or a Keras loss handed numbers that
+# did not come out of a Keras activation), clipping keeps the loss finite but makes it wrong:
+# it caps every mistake at about 16, and once a probability is clipped its gradient is 0, so a badly wrong, confident model stops learning
 # from that sample. The fix is to let the loss see the raw score $z$ (the *logit*) and never
 # form $p = \sigma(z)$ at all. Since $\log \sigma(z) = z - \log(1 + e^{z})$ and
 # $\log(1 - \sigma(z)) = -\log(1 + e^{z})$, one sample's BCE is
@@ -394,10 +407,8 @@ assert cce_logits == 2000.0 and np.isclose(keras_cce, 2000.0)
 # ### Softmax, not sigmoid, with categorical cross-entropy
 #
 # For exclusive classes the $k$ probabilities must sum to 1, which a softmax guarantees and
-# $k$ independent sigmoids do not. Keras' `CategoricalCrossentropy` silently rescales each row
-# to sum to 1, so sigmoid outputs give a number, but not the loss of a softmax model: the
-# classes no longer compete. Equally wrong is a softmax layer *and* `from_logits=True`: the
-# loss then applies a second softmax to probabilities.
+# $k$ independent sigmoids do not. On plain arrays, the formulas give four different numbers
+# for the four ways of wiring output and loss:
 
 # %%
 z_row = z_cat[:1]  # logits [2.0, 1.0, 0.1], true class 0
@@ -409,7 +420,7 @@ variants = {
     "softmax + from_logits=True (wrong)": L.categorical_cross_entropy(y_row, softmax(z_row), True),
 }
 print("sigmoid outputs", sigmoid(z_row).round(3), "sum to", sigmoid(z_row).sum().round(3))
-pd.Series(variants, name="loss").round(4)
+pd.Series(variants, name="loss on plain arrays").round(4)
 
 # %%
 # Check: the two right ways agree; the two wrong ways give other numbers.
@@ -417,6 +428,89 @@ right = variants["softmax + CCE (right)"]
 assert np.isclose(right, variants["logits + from_logits=True (right, stable)"])
 assert not np.isclose(right, variants["sigmoid + CCE (wrong)"], rtol=1e-2)
 assert not np.isclose(right, variants["softmax + from_logits=True (wrong)"], rtol=1e-2)
+
+
+# %% [markdown]
+# (Keras' `CategoricalCrossentropy` first rescales each row to sum to 1, so sigmoid outputs
+# give a number, but not the softmax model's: the classes no longer compete.)
+#
+# ### What a Keras *model* does: it reads the logits behind the activation
+#
+# Inside a model the story is different, on the TensorFlow backend. When the last layer has a
+# `sigmoid` or `softmax` activation, Keras stores the pre-activation $z$ (the logits) on the
+# output tensor, and its cross-entropy losses **use those logits** instead of the
+# probabilities. So inside a model, "sigmoid + categorical cross-entropy" is computed as
+# softmax cross-entropy, and `from_logits=True` after a softmax layer applies no second
+# softmax (Keras warns instead). The same four wirings, as one-layer models fed $z$:
+
+# %%
+def one_activation_model(activation: str) -> keras.Model:
+    """A model that only applies `activation` to its input: the input plays the logits."""
+    inputs = keras.Input(shape=(3,))
+    return keras.Model(inputs, keras.layers.Activation(activation)(inputs))
+
+
+wirings = {
+    "softmax + CCE (right)": ("softmax", False),
+    "logits + from_logits=True (right, stable)": ("linear", True),
+    "sigmoid + CCE (wrong)": ("sigmoid", False),
+    "softmax + from_logits=True (wrong)": ("softmax", True),
+}
+in_model = {}
+for name, (activation, from_logits) in wirings.items():
+    model = one_activation_model(activation)
+    model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=from_logits))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loss_value = model.evaluate(z_row, y_row, verbose=0)
+    in_model[name] = {"on plain arrays": variants[name], "inside a Keras model": loss_value,
+                      "Keras warned": any("from_logits" in str(w.message) for w in caught)}
+print("Keras backend:", keras.backend.backend())
+pd.DataFrame(in_model).T.round(4)
+
+# %% [markdown]
+# The binary case shows the same, and the gradient with it: a sigmoid layer, true label 0,
+# logit $z = 40$ (a very confident mistake). On a plain array of probabilities the loss is
+# clipped and its gradient with respect to $z$ is 0; inside the model Keras uses $z$ itself,
+# so the loss is the exact 40 and the gradient $\sigma(z) - y \approx 1$.
+
+# %%
+z_40 = tf.Variable([[40.0]])
+y_0 = tf.constant([[0.0]])
+sigmoid_model = one_activation_model("sigmoid")
+bce = keras.losses.BinaryCrossentropy()
+binary_rows = {}
+for name, forward in {
+    "plain array (tf.sigmoid, then the loss)": tf.sigmoid,
+    "inside a model (sigmoid layer)": sigmoid_model,
+}.items():
+    with tf.GradientTape() as tape:
+        value = bce(y_0, forward(z_40))
+    binary_rows[name] = {"loss": float(value), "d loss / d z": float(tape.gradient(value, z_40)[0, 0])}
+pd.DataFrame(binary_rows).T.round(3)
+
+# %%
+# Check: inside a model Keras computes from the logits; on plain arrays it clips.
+model_losses = pd.DataFrame(in_model).T["inside a Keras model"].astype(float)
+if keras.backend.backend() == "tensorflow":
+    assert np.allclose(model_losses, right, rtol=1e-5)  # all four equal softmax CE
+    assert in_model["softmax + from_logits=True (wrong)"]["Keras warned"]
+    assert np.isclose(binary_rows["inside a model (sigmoid layer)"]["loss"], 40.0)
+    assert np.isclose(binary_rows["inside a model (sigmoid layer)"]["d loss / d z"], 1.0)
+assert binary_rows["plain array (tf.sigmoid, then the loss)"]["loss"] < 16.2
+assert binary_rows["plain array (tf.sigmoid, then the loss)"]["d loss / d z"] == 0.0
+
+# %% [markdown]
+# **Why the advice stands anyway: no activation on the last layer, `from_logits=True`.**
+# The rescue above is a convenience of one backend (the TensorFlow one; JAX and PyTorch
+# backends have no such shortcut) and of one path (the activation's output going straight into
+# a Keras loss). Everywhere else the probabilities are plain numbers and the naive behaviour
+# of the previous section is what you get: a custom training loop that applies `tf.sigmoid`
+# itself, a loss computed on `model.predict` outputs, your own NumPy code, another backend.
+# And a model whose code says "sigmoid + categorical cross-entropy" but is silently trained as
+# softmax is a model whose code misleads its reader. Logits with `from_logits=True` mean the
+# same thing on every backend and path, and are stable by construction. For probabilities at
+# prediction time, apply the sigmoid or softmax to the model's output yourself (lesson 06).
 
 # %% [markdown]
 # ### Empty batches
@@ -437,9 +531,13 @@ except ValueError as error:
 # > **Common mistakes**
 # >
 # > * Sigmoid outputs with categorical cross-entropy over exclusive classes: use softmax (or
-# >   logits with `from_logits=True`).
-# > * A softmax (or sigmoid) output layer *and* `from_logits=True`: the activation is applied
-# >   twice. `from_logits=True` means the last layer has no activation.
+# >   logits with `from_logits=True`). Inside a TensorFlow-backend model Keras quietly
+# >   computes softmax cross-entropy instead, which hides the mistake, not fixes it.
+# > * A softmax (or sigmoid) output layer *and* `from_logits=True`: on plain arrays the
+# >   activation is applied twice; inside a model Keras warns and uses the layer's logits.
+# >   `from_logits=True` means the last layer has no activation.
+# > * Believing the clipped, zero-gradient numbers of a plain array describe training, or the
+# >   reverse: check which of the two paths your code takes.
 # > * Hinge loss with 0/1 labels: it expects $-1/+1$. Map with $2y - 1$.
 # > * One-hot labels with `SparseCategoricalCrossentropy` or integer labels with
 # >   `CategoricalCrossentropy`: match the loss to how the labels are stored.
@@ -451,18 +549,15 @@ except ValueError as error:
 # ## Exercises
 #
 # **Exercise 1.** Compute the mean squared error of the predictions below by hand (NumPy
-# allowed, `helpers.losses` not).
+# allowed, `helpers.losses` not), to 3 decimals.
 
 # %%
 EX_Y = np.array([1.0, 2.0, 3.0, 4.0])
 EX_Y_HAT = np.array([1.5, 1.5, 3.0, 6.0])
 
 mse_answer = ...  # your answer
-checks.check_value(
-    mse_answer,
-    L.mean_squared_error(EX_Y, EX_Y_HAT),
-    hint="Square each difference y - y_hat, then average the four squares.",
-)
+HINT_1 = "Square each difference y - y_hat, then average the four squares."
+checks.check_digest(mse_answer, "f7da7072201ae4e2", hint=HINT_1, decimals=3)
 
 
 # %% [markdown]
@@ -474,23 +569,14 @@ def my_bce_from_logits(y, z):
     """Per-sample binary cross-entropy of labels y and logits z."""
     raise NotImplementedError  # replace with your code
 
-BCE_INPUTS = [
-    (y_bin, z_bin),
-    (np.array([0.0, 1.0, 0.0, 1.0]), np.array([1000.0, -1000.0, -100.0, 100.0])),
-    (rng.integers(0, 2, 50).astype(float), rng.normal(0, 5, 50)),
-]
-checks.check_function(
-    my_bce_from_logits,
-    lambda y, z: L.binary_cross_entropy(y, z, from_logits=True, reduction="none"),
-    BCE_INPUTS,
-    hint="Code the last formula of section 8 (the one with |z|), not sigmoid then log;"
-    " np.maximum, np.abs, np.exp and np.log1p work elementwise.",
-)
+
+exercises.check_bce_from_logits(my_bce_from_logits)
 
 # %% [markdown]
 # **Exercise 3.** Pick the loss for each problem. Answer with one of `"mse"`, `"mae"`,
-# `"binary_crossentropy"`, `"categorical_crossentropy"`, `"sparse_categorical_crossentropy"`,
-# `"hinge"`.
+# `"huber"`, `"binary_crossentropy"`, `"categorical_crossentropy"`,
+# `"sparse_categorical_crossentropy"`, `"hinge"`. (Huber loss, `keras.losses.Huber`, is squared
+# for small errors and linear for large ones.)
 #
 # * (a) Predict a house's price; a few listings have absurd prices you cannot remove and you do
 #   not want them to dominate.
@@ -501,40 +587,33 @@ checks.check_function(
 loss_a = ...  # your answer
 loss_b = ...  # your answer
 loss_c = ...  # your answer
-checks.check_choice(loss_a, "mae", hint="Which regression loss grows only linearly with the error?")
-checks.check_choice(loss_b, "binary_crossentropy", hint="One probability for a yes/no question.")
-checks.check_choice(
-    loss_c, "sparse_categorical_crossentropy", hint="Exclusive classes, labels stored as integers."
-)
+HINTS_3 = ["Which regression losses grow only linearly with a large error?",
+           "One probability for a yes/no question.",
+           "Exclusive classes, labels stored as integers."]
+checks.check_digest(loss_a, ["ddbf3d581e6bd168", "197e5faaba969999"], hint=HINTS_3[0])
+checks.check_digest(loss_b, "68654e26116d501c", hint=HINTS_3[1])
+checks.check_digest(loss_c, "8ccc52141855fb43", hint=HINTS_3[2])
 
 # %% [markdown]
-# **Exercise 4.** The labels below are 0/1. Convert them for the hinge loss and compute it with
-# `L.hinge`; your number should equal what `keras.losses.Hinge` gives on the raw 0/1 labels
-# (which it converts silently).
+# **Exercise 4.** The labels below are 0/1. Convert them for the hinge loss and compute the
+# mean hinge loss with `L.hinge` (to 3 decimals). Then compare with what `keras.losses.Hinge`
+# gives on the raw 0/1 labels, which it converts silently.
 
 # %%
 EX_LABELS_01 = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
 EX_SCORES = np.array([0.8, -2.0, 0.3, 1.5, -0.2])
 
 hinge_answer = ...  # your answer
-checks.check_value(
-    hinge_answer,
-    float(keras.losses.Hinge()(EX_LABELS_01, EX_SCORES)),
-    hint="L.hinge wants labels -1/+1: section 5 gives the map from 0/1. Pass the mapped"
-    " labels and the scores.",
-    rtol=1e-5,
-)
+HINT_4 = ("L.hinge wants labels -1/+1: section 5 gives the map from 0/1. Pass the mapped"
+          " labels and the scores.")
+checks.check_digest(hinge_answer, "027fa9ccb7a89e8f", hint=HINT_4, decimals=3)
 
 # %% [markdown]
 # ## Solutions
 
 # %%
 mse_answer = np.mean((EX_Y - EX_Y_HAT) ** 2)  # (0.25 + 0.25 + 0 + 4) / 4 = 1.125
-assert checks.check_value(
-    mse_answer,
-    L.mean_squared_error(EX_Y, EX_Y_HAT),
-    hint="Square each difference y - y_hat, then average the four squares.",
-)
+assert checks.check_digest(mse_answer, "f7da7072201ae4e2", hint=HINT_1, decimals=3)
 
 
 # %%
@@ -542,32 +621,18 @@ def my_bce_from_logits(y, z):
     """Per-sample binary cross-entropy of labels y and logits z."""
     return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
 
-assert checks.check_function(
-    my_bce_from_logits,
-    lambda y, z: L.binary_cross_entropy(y, z, from_logits=True, reduction="none"),
-    BCE_INPUTS,
-    hint="Code the last formula of section 8 (the one with |z|), not sigmoid then log;"
-    " np.maximum, np.abs, np.exp and np.log1p work elementwise.",
-)
+
+assert exercises.check_bce_from_logits(my_bce_from_logits)
 
 # %%
+# (a) "mae" or "huber": both grow only linearly for large errors.
 loss_a, loss_b, loss_c = "mae", "binary_crossentropy", "sparse_categorical_crossentropy"
-assert checks.check_choice(
-    loss_a, "mae", hint="Which regression loss grows only linearly with the error?"
-)
-assert checks.check_choice(
-    loss_b, "binary_crossentropy", hint="One probability for a yes/no question."
-)
-assert checks.check_choice(
-    loss_c, "sparse_categorical_crossentropy", hint="Exclusive classes, labels stored as integers."
-)
+assert checks.check_digest(loss_a, ["ddbf3d581e6bd168", "197e5faaba969999"], hint=HINTS_3[0])
+assert checks.check_digest(loss_b, "68654e26116d501c", hint=HINTS_3[1])
+assert checks.check_digest(loss_c, "8ccc52141855fb43", hint=HINTS_3[2])
 
 # %%
 hinge_answer = L.hinge(2 * EX_LABELS_01 - 1, EX_SCORES)
-assert checks.check_value(
-    hinge_answer,
-    float(keras.losses.Hinge()(EX_LABELS_01, EX_SCORES)),
-    hint="L.hinge wants labels -1/+1: section 5 gives the map from 0/1. Pass the mapped"
-    " labels and the scores.",
-    rtol=1e-5,
-)
+print("helpers:", hinge_answer, " keras on 0/1 labels:",
+      float(keras.losses.Hinge()(EX_LABELS_01, EX_SCORES)))
+assert checks.check_digest(hinge_answer, "027fa9ccb7a89e8f", hint=HINT_4, decimals=3)

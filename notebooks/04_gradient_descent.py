@@ -77,7 +77,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from helpers import checks, descent
+from helpers import checks, descent, exercises
 from helpers.activations import sigmoid
 from helpers.descent import gradient, gradient_descent, loss, numerical_gradient
 
@@ -165,8 +165,16 @@ print(inspect.getsource(descent._gradient))
 # \frac{\partial L}{\partial w_j} \approx \frac{L(w + h e_j, b) - L(w - h e_j, b)}{2h},
 # $$
 #
-# where $e_j$ is the $j$-th unit vector. Its error shrinks like $h^2$, so with $h = 10^{-6}$
-# (in float64) a correct gradient agrees to about $10^{-8}$; a wrong one is off by far more.
+# where $e_j$ is the $j$-th unit vector. Two errors compete in it:
+#
+# * the **truncation** error of the formula, which shrinks like $h^2$;
+# * **round-off**: each loss value is stored with a relative error of about
+#   $\varepsilon \approx 2.2 \times 10^{-16}$ (float64), and dividing the difference by
+#   $2h$ magnifies that to about $\varepsilon\,|L| / h$, which *grows* as $h$ shrinks.
+#
+# Their sum is smallest near $h \approx \varepsilon^{1/3} \approx 10^{-5}$. With the
+# $h = 10^{-6}$ used here a correct gradient agrees to about $10^{-9}$ or better; a wrong one is
+# off by far more. The plot after the check shows both errors.
 
 # %%
 X_check = rng.normal(size=(50, 3))
@@ -192,6 +200,27 @@ print(f"largest difference over 5 points: {worst:.1e}")
 # %%
 # Check: the derived gradient agrees with central differences.
 assert worst < 1e-7, worst
+
+# %%
+theta = np.random.default_rng(0).normal(size=4)  # its own generator: rng's draws stay as they were
+exact = np.r_[gradient(X_check, y_check, theta[:-1], theta[-1])]
+steps = np.logspace(-13, -1, 25)
+fd_error = [np.abs(numerical_gradient(loss_of, theta, h=h) - exact).max() for h in steps]
+fig, ax = plt.subplots(figsize=(5.5, 3.4))
+ax.loglog(steps, fd_error, "o-", label="central difference − exact")
+ax.loglog(steps, np.finfo(float).eps * loss_of(theta) / steps, "--", label=r"round-off $\approx\varepsilon|L|/h$")
+ax.set(xlabel="step h", ylabel="largest error", title="Too small an h is as bad as too large")
+ax.legend(fontsize=8)
+plt.show()
+
+
+# %%
+# Check: round-off dominates at tiny h, truncation at large h; 1e-6 is near the bottom.
+def error_at(h):
+    return fd_error[int(np.argmin(np.abs(np.log10(steps) - np.log10(h))))]
+
+
+assert error_at(1e-12) > 100 * error_at(1e-6) and error_at(1e-1) > 100 * error_at(1e-6)
 
 # %% [markdown]
 # ## 5. Data with known true parameters
@@ -232,12 +261,16 @@ print(
 # %% [markdown]
 # How close *should* the estimate be? Even the exact minimiser of the loss differs from the
 # true parameters, because 4000 samples are a finite draw. Statistics gives the typical size
-# of that difference, the **standard error**: the square roots of the diagonal of
-# $\big(\tilde X^\top S \tilde X\big)^{-1}$, where $\tilde X = [X \;\; 1]$ has a column of ones for
-# the bias and $S = \operatorname{diag}(\hat y_i (1 - \hat y_i))$. (This matrix, divided by $n$, is
-# also the Hessian of $L$: section 6 uses it.) A correct fit lies within 4 standard errors of the
-# truth except with probability about $2 \cdot 10^{-4}$ (for all three together), whatever the
-# seed, so that is our check.
+# of that difference, the **standard error** of each parameter:
+#
+# $$ \text{SE} = \sqrt{\operatorname{diag}\big(\tilde X^\top S \tilde X\big)^{-1}}, $$
+#
+# * $\tilde X = [X \;\; 1]$: the inputs with a column of ones for the bias;
+# * $S = \operatorname{diag}\big(\hat y_i (1 - \hat y_i)\big)$: how uncertain each prediction is;
+# * $\tilde X^\top S \tilde X / n$ is also the Hessian of $L$ (section 6 uses it).
+#
+# The check: a correct fit lies within 4 standard errors of the truth for all three parameters,
+# except with probability about $2 \cdot 10^{-4}$, whatever the seed.
 
 # %%
 X1 = np.c_[X, np.ones(N)]  # [X 1]
@@ -493,16 +526,9 @@ helpers.record("04", test_accuracy=ours_accuracy, keras_test_accuracy=keras_accu
 X_ex = np.array([[1.0, 2.0], [-1.0, 0.0], [0.0, 1.0]])
 y_ex = np.array([1.0, 0.0, 1.0])
 
-one_step = gradient_descent(X_ex, y_ex, learning_rate=0.5, epochs=1)  # the reference
-
 new_params = ...  # [w1, w2, b] after one step
 
-checks.check_value(
-    new_params,
-    np.r_[one_step.w, one_step.b],
-    hint="At w = 0, b = 0 every ŷᵢ is σ(0) = 0.5. ∂L/∂w = Xᵀ(ŷ − y)/3, ∂L/∂b = mean(ŷ − y);"
-    " then subtract η times each.",
-)
+exercises.check_one_gradient_step(new_params, X_ex, y_ex, learning_rate=0.5)
 
 
 # %% [markdown]
@@ -517,29 +543,7 @@ def my_gradient_w(X, y, w, b):
     raise NotImplementedError
 
 
-def central_difference_w(X, y, w, b):
-    return numerical_gradient(lambda v: loss(X, y, v, b), w)
-
-
-ex_rng = np.random.default_rng(0)
-gradient_inputs = [
-    (
-        ex_rng.normal(size=(20, d)),
-        ex_rng.integers(0, 2, size=20).astype(float),
-        ex_rng.normal(size=d),
-        float(ex_rng.normal()),
-    )
-    for d in (1, 3, 5)
-]
-checks.check_function(
-    my_gradient_w,
-    central_difference_w,
-    gradient_inputs,
-    rtol=1e-5,
-    atol=1e-7,
-    hint="The error of each sample is σ(Xw + b) − y; weight it by that sample's inputs (Xᵀ @ error)"
-    " and divide by the number of samples.",
-)
+exercises.check_gradient_w(my_gradient_w)
 
 # %% [markdown]
 # **Exercise 3: where does "too large" start?** For a *linear* model with mean squared error,
@@ -551,14 +555,9 @@ checks.check_function(
 # %%
 X_lin = np.random.default_rng(1).normal(size=(200, 3)) * np.array([1.0, 2.0, 0.5])
 
-eta_threshold = ...  # 2 / λ_max of H = (2/n) XᵀX
+eta_threshold = ...  # your answer
 
-checks.check_value(
-    eta_threshold,
-    len(X_lin) / np.linalg.norm(X_lin, ord=2) ** 2,  # via the largest singular value of X_lin
-    rtol=1e-6,
-    hint="Build H = 2 * X_lin.T @ X_lin / n, take its largest eigenvalue, and return 2 divided by it.",
-)
+exercises.check_stable_learning_rate(eta_threshold, X_lin)
 
 # %% [markdown]
 # **Exercise 4: read the notation.** Which update makes the loss go *down*?
@@ -569,12 +568,8 @@ checks.check_value(
 
 # %%
 answer_update = ...  # "a", "b" or "c"
-
-checks.check_choice(
-    answer_update,
-    "b",
-    hint="The gradient ∂L/∂w points uphill (towards larger loss). Which way do you want to go?",
-)
+HINT_4 = "The gradient ∂L/∂w points uphill (towards larger loss). Which way do you want to go?"
+checks.check_digest(answer_update, "9231756666f7b331", hint=HINT_4)
 
 # %% [markdown]
 # ## Solutions
@@ -586,7 +581,10 @@ grad_w_ex = X_ex.T @ (y_hat_ex - y_ex) / 3  # (−1/3, −1/2)
 grad_b_ex = np.mean(y_hat_ex - y_ex)  # −1/6
 new_params = np.r_[np.zeros(2) - 0.5 * grad_w_ex, 0.0 - 0.5 * grad_b_ex]  # (1/6, 1/4, 1/12)
 print(new_params)
-assert checks.check_value(new_params, np.r_[one_step.w, one_step.b], hint="see above")
+assert exercises.check_one_gradient_step(new_params, X_ex, y_ex, learning_rate=0.5)
+# the same step as the lesson's gradient_descent takes:
+one_step = gradient_descent(X_ex, y_ex, learning_rate=0.5, epochs=1)
+assert np.allclose(new_params, np.r_[one_step.w, one_step.b])
 
 
 # %%
@@ -596,20 +594,16 @@ def my_gradient_w(X, y, w, b):
     return X.T @ error / len(y)
 
 
-assert checks.check_function(
-    my_gradient_w, central_difference_w, gradient_inputs, rtol=1e-5, atol=1e-7, hint="see above"
-)
+assert exercises.check_gradient_w(my_gradient_w)
 
 # %%
 # Exercise 3
 H_lin = 2 / len(X_lin) * X_lin.T @ X_lin
 eta_threshold = 2 / np.linalg.eigvalsh(H_lin).max()
 print(f"gradient descent on this problem converges for η < {eta_threshold:.3f}")
-assert checks.check_value(
-    eta_threshold, len(X_lin) / np.linalg.norm(X_lin, ord=2) ** 2, rtol=1e-6, hint="see above"
-)
+assert exercises.check_stable_learning_rate(eta_threshold, X_lin)
 
 # %%
 # Exercise 4: (b). Stepping along +∂L/∂w climbs; ∂w/∂L is not the gradient at all.
 answer_update = "b"
-assert checks.check_choice(answer_update, "b", hint="see above")
+assert checks.check_digest(answer_update, "9231756666f7b331", hint=HINT_4)

@@ -78,7 +78,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import train_test_split
 
-from helpers import checks
+from helpers import checks, exercises
 from helpers.datasets import load_mnist
 from helpers.plots import plot_confusion_matrix, plot_history, show_images
 
@@ -130,6 +130,18 @@ x_test = x_test_raw.astype("float32") / 255.0
 assert x_train.min() == 0.0 and x_train.max() == 1.0
 assert x_train.shape == x_train_raw.shape and x_train.dtype == np.float32
 assert set(np.unique(y_train)) == set(range(10))
+
+# %% [markdown]
+# **A validation set, now.** We hold out a stratified 10 % of the training images (seeded
+# with `helpers.seed()`, so the split is reproducible). Everything that looks at a model's
+# answers before the very end (the untrained model below, early stopping, the error
+# analysis) uses these images. The test set is used once, in section 5.
+
+# %%
+x_fit, x_val, y_fit, y_val = train_test_split(
+    x_train, y_train, test_size=0.1, stratify=y_train, random_state=helpers.seed()
+)
+print(f"{len(x_fit)} images to fit on, {len(x_val)} for validation, {len(x_test)} for the test")
 
 # %% [markdown]
 # ## 2. The model
@@ -196,12 +208,17 @@ assert model.count_params() == (784 * HIDDEN + HIDDEN) + (10 * HIDDEN + 10)
 
 # %% [markdown]
 # **A model that was never trained answers at random.** Its weights are random numbers, so
-# `predict` runs fine and returns confident-looking nonsense. Accuracy is near 10 %.
+# `predict` runs fine and returns confident-looking nonsense. Its accuracy is that of
+# guessing, give or take: 10 % on average, but one set of random weights tends to favour a
+# few digits, so a particular untrained network can land anywhere from a few % to around
+# 20 % (the share of its answers per digit is printed too).
 
 # %%
-untrained_pred = model.predict(x_test, verbose=0).argmax(axis=1)
-untrained_accuracy = float(np.mean(untrained_pred == y_test))
-print(f"accuracy before training: {untrained_accuracy:.3f}")
+untrained_pred = model.predict(x_val, verbose=0).argmax(axis=1)
+untrained_accuracy = float(np.mean(untrained_pred == y_val))
+print(f"accuracy before training (validation images): {untrained_accuracy:.3f}")
+print("share of its answers per digit:", np.round(np.bincount(untrained_pred, minlength=10)
+                                                 / len(untrained_pred), 2))
 
 # %%
 # Check: an untrained model is no better than guessing (10 %, give or take)
@@ -210,9 +227,8 @@ assert untrained_accuracy < 0.25
 # %% [markdown]
 # ## 3. Training with a validation split and early stopping
 #
-# We hold out a stratified 10 % of the training images as a **validation set** (seeded with
-# `helpers.seed()`, so the split is reproducible). After every epoch Keras measures the loss
-# on it. `EarlyStopping` stops once the validation accuracy has not improved
+# After every epoch Keras measures the loss and accuracy on the **validation set** held out
+# in section 1. `EarlyStopping` stops once the validation accuracy has not improved
 # for `patience` epochs and, with `restore_best_weights=True`, rolls the model back to its
 # best epoch. The test set plays no part in any of this: it is used once, at the end.
 # We watch the validation *accuracy*, the number we care about: a classifier's validation
@@ -220,11 +236,6 @@ assert untrained_accuracy < 0.25
 # confident on the few images it gets wrong while it gets more of the others right.
 
 # %%
-x_fit, x_val, y_fit, y_val = train_test_split(
-    x_train, y_train, test_size=0.1, stratify=y_train, random_state=helpers.seed()
-)
-print(f"{len(x_fit)} images to fit on, {len(x_val)} for validation, {len(x_test)} for the test")
-
 EPOCHS = 20 if QUICK else 50
 stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=5, restore_best_weights=True)
 history = model.fit(
@@ -237,9 +248,10 @@ history = model.fit(
     verbose=0,
 )
 best_epoch = stop.best_epoch + 1
-print(
-    f"trained {len(history.history['loss'])} epochs; best validation accuracy at epoch {best_epoch}"
-)
+epochs_run = len(history.history["loss"])
+print(f"trained {epochs_run} of at most {EPOCHS} epochs; best validation accuracy at epoch "
+      f"{best_epoch}; " + ("early stopping fired" if epochs_run < EPOCHS else
+                            "early stopping did not fire: the epoch limit came first"))
 print(f"validation accuracy at that epoch: {history.history['val_accuracy'][stop.best_epoch]:.4f}")
 
 # %%
@@ -247,15 +259,65 @@ plot_history(history, metrics=("loss", "accuracy"), title="MNIST, dense network"
 plt.show()
 
 # %% [markdown]
-# The training loss keeps falling while the validation loss levels off: from there on the
-# network learns the training images rather than digits, and the two curves drift apart.
-# Early stopping kept the weights of the epoch with the best validation accuracy (and,
-# unless the epoch limit came first, waited `patience` more epochs for an improvement that
-# did not come). The training curves
+# Read the printed line with the curves. The training loss falls epoch after epoch; the
+# validation curves improve quickly at first and then much more slowly. If early stopping
+# fired, the validation accuracy had not improved for `patience` epochs: further epochs were
+# fitting the training images rather than digits. If the epoch limit came first (QUICK mode
+# allows few epochs), the network might still have improved a little. Either way the model
+# now holds the weights of the epoch with the best validation accuracy. The training curves
 # are measured with dropout active, so they sit a little below what the finished network
 # does on its training images.
 #
-# ## 4. One evaluation on the test set
+# ## 4. What the model gets wrong (validation images)
+#
+# Before the test set, we look at the mistakes on the **validation** images: what we learn
+# here could well change the model (a bigger layer, more epochs), so it must not come from
+# the test set. `predict` returns logits; the predicted class is the largest,
+# $\hat y = \arg\max_k z_k$ (softmax does not change the order). For probabilities apply
+# softmax explicitly.
+
+# %%
+logits = model.predict(x_val, verbose=0)
+probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=1))
+y_pred = logits.argmax(axis=1)
+assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+print(f"validation accuracy: {np.mean(y_pred == y_val):.4f}")
+
+plot_confusion_matrix(
+    y_val,
+    y_pred,
+    labels=[str(d) for d in range(10)],
+    title="MNIST validation set: true (rows) vs predicted (columns)",
+)
+plt.show()
+
+# %% [markdown]
+# The diagonal holds the correct answers. The largest off-diagonal cells name the digit
+# pairs the network mixes up; below are the mistakes it was most sure about.
+
+# %%
+wrong = np.flatnonzero(y_pred != y_val)
+most_confident = wrong[np.argsort(-probabilities[wrong, y_pred[wrong]])][:24]
+show_images(
+    x_val[most_confident],
+    titles=[
+        f"pred {y_pred[i]} ({probabilities[i, y_pred[i]]:.2f})\ntrue {y_val[i]}"
+        for i in most_confident
+    ],
+    ncols=8,
+)
+plt.show()
+print(f"{len(wrong)} of {len(y_val)} validation images misclassified")
+
+# %% [markdown]
+# Several of these are hard for people too; others show the limits of a network that
+# sees 784 unrelated numbers: it has no notion that neighbouring pixels belong together
+# or that a digit shifted by two pixels is the same digit. Convolutional networks
+# ([lesson 11](11_convolutional_networks.ipynb)) build that in.
+#
+# ## 5. One evaluation on the test set
+#
+# Every choice is made; now, once, the test images.
 
 # %%
 test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
@@ -268,50 +330,6 @@ target = 0.95 if QUICK else 0.980
 assert test_accuracy >= target, f"test accuracy {test_accuracy:.4f} is below {target}"
 
 # %% [markdown]
-# ## 5. What the model gets wrong
-#
-# `predict` returns logits; the predicted class is the largest, $\hat y = \arg\max_k z_k$
-# (softmax does not change the order). For probabilities apply softmax explicitly.
-
-# %%
-logits = model.predict(x_test, verbose=0)
-probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=1))
-y_pred = logits.argmax(axis=1)
-assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
-assert np.isclose(np.mean(y_pred == y_test), test_accuracy, atol=1e-6)
-
-plot_confusion_matrix(
-    y_test,
-    y_pred,
-    labels=[str(d) for d in range(10)],
-    title="MNIST test set: true (rows) vs predicted (columns)",
-)
-plt.show()
-
-# %% [markdown]
-# The diagonal holds the correct answers. The largest off-diagonal cells name the digit
-# pairs the network mixes up; below are the mistakes it was most sure about.
-
-# %%
-wrong = np.flatnonzero(y_pred != y_test)
-most_confident = wrong[np.argsort(-probabilities[wrong, y_pred[wrong]])][:24]
-show_images(
-    x_test_raw[most_confident],
-    titles=[
-        f"pred {y_pred[i]} ({probabilities[i, y_pred[i]]:.2f})\ntrue {y_test[i]}"
-        for i in most_confident
-    ],
-    ncols=8,
-)
-plt.show()
-print(f"{len(wrong)} of {len(y_test)} test images misclassified")
-
-# %% [markdown]
-# Several of these are hard for people too; others show the limits of a network that
-# sees 784 unrelated numbers: it has no notion that neighbouring pixels belong together
-# or that a digit shifted by two pixels is the same digit. Convolutional networks
-# (lesson 11) build that in.
-#
 # ## 6. Save and reload
 #
 # `model.save("name.keras")` writes the architecture, the weights and the compile settings
@@ -325,7 +343,7 @@ with tempfile.TemporaryDirectory() as folder:
     print(f"saved {path.name}: {path.stat().st_size / 1e6:.1f} MB")
     reloaded = keras.models.load_model(path)
 
-reloaded_logits = reloaded.predict(x_test, verbose=0)
+reloaded_logits = reloaded.predict(x_val, verbose=0)
 
 # %%
 # Check: the reloaded model computes exactly what the trained one does
@@ -336,9 +354,11 @@ assert np.array_equal(reloaded_logits.argmax(axis=1), y_pred)
 # > **Common mistakes**
 # >
 # > * Feeding raw 0–255 pixels: scale to $[0, 1]$ (and convert to `float32`) first.
-# > * A softmax output layer *and* `from_logits=True`: softmax is then applied twice and the
-# >   model learns slowly. Either logits with `from_logits=True` (as here) or softmax with
-# >   `from_logits=False`.
+# > * A softmax output layer *and* `from_logits=True`: the loss is told it receives logits
+# >   but receives probabilities. On plain arrays that is a second softmax; inside a model on
+# >   the TensorFlow backend Keras notices, warns and uses the layer's logits instead, which
+# >   hides the mistake rather than fixing it (lesson 03 shows both). Either logits with
+# >   `from_logits=True` (as here) or softmax with `from_logits=False`.
 # > * Sigmoid outputs with categorical cross-entropy for exclusive classes: use softmax.
 # > * One-hot labels with `SparseCategoricalCrossentropy`, or integer labels with
 # >   `CategoricalCrossentropy`: the shapes do not match. Integers go with *sparse*.
@@ -356,59 +376,28 @@ assert np.array_equal(reloaded_logits.argmax(axis=1), y_pred)
 
 # %%
 answer_params = ...  # a whole number
-
-layer_64 = keras.layers.Dense(64)  # the check asks Keras itself
-layer_64.build((None, 784))
-checks.check_value(
-    answer_params,
-    layer_64.count_params(),
-    hint="Every unit has one weight per input and one bias.",
-)
+HINT_1 = "Every unit has one weight per input and one bias."
+checks.check_digest(answer_params, "a9e2690250ea72fd", hint=HINT_1)
 
 # %% [markdown]
-# **Exercise 2: accuracy from the confusion matrix.** `cm` below is the test confusion
-# matrix (rows: true digit, columns: predicted digit). Compute the test accuracy from `cm`
-# alone.
+# **Exercise 2: one digit's accuracy from the confusion matrix.** `cm` below is the
+# *validation* confusion matrix (rows: true digit, columns: predicted digit). Of the
+# validation images that really show an 8, what share did the network read as 8 (the
+# *recall* of digit 8)? Compute it from `cm` alone.
 
 # %%
-cm = confusion_matrix(y_test, y_pred, labels=range(10))
-accuracy_from_cm = ...  # a number between 0 and 1
-
-checks.check_value(
-    accuracy_from_cm,
-    test_accuracy,
-    rtol=1e-5,
-    hint="Correct answers sit on the diagonal (np.trace); divide by the number of test images.",
-)
+cm = confusion_matrix(y_val, y_pred, labels=range(10))
+recall_of_8 = ...  # a number between 0 and 1
+exercises.check_class_recall(recall_of_8, cm, 8)
 
 # %% [markdown]
 # **Exercise 3: the worst confusion.** Which pair (true digit, predicted digit), with the
-# two different, is the most frequent mistake? Enter it as a tuple `(true, predicted)`. If
-# several pairs tie, any of them is right.
+# two different, is the most frequent mistake in `cm`? Enter it as a tuple
+# `(true, predicted)`. If several pairs tie, any of them is right.
 
 # %%
 answer_pair = ...  # e.g. (4, 9)
-
-
-def mistakes_of(pair) -> float:
-    """How often a true digit was read as another digit; -1 for anything else."""
-    try:
-        true, predicted = (int(d) for d in pair)
-    except (TypeError, ValueError):
-        return -1.0
-    in_range = 0 <= true < 10 and 0 <= predicted < 10
-    return float(cm[true, predicted]) if in_range and true != predicted else -1.0
-
-
-HINT_PAIR = (
-    "The mistakes are the off-diagonal cells of cm: set the diagonal to 0 (a copy) and look"
-    " for the largest cell; np.unravel_index turns a flat argmax into (row, column)."
-)
-checks.check_value(
-    None if answer_pair is ... else mistakes_of(answer_pair),
-    max(mistakes_of((t, p)) for t in range(10) for p in range(10)),
-    hint=HINT_PAIR,
-)
+exercises.check_worst_confusion(answer_pair, cm)
 
 # %% [markdown]
 # **Exercise 4: which output and loss?** Ten exclusive classes, integer labels. Which
@@ -420,26 +409,22 @@ checks.check_value(
 
 # %%
 answer_output = ...  # "a", "b" or "c"
-
-checks.check_choice(
-    answer_output,
-    "b",
-    hint="Exclusive classes need softmax exactly once: in the model or in the loss, not both.",
-)
+HINT_4 = "Exclusive classes need softmax exactly once: in the model or in the loss, not both."
+checks.check_digest(answer_output, "9231756666f7b331", hint=HINT_4)
 
 # %% [markdown]
 # ## Solutions
 
 # %%
 # Exercise 1: 784 weights per unit, 64 units, plus one bias per unit.
-answer_params = 784 * 64 + 64  # 50 240
-assert checks.check_value(answer_params, layer_64.count_params(), hint="see above")
+answer_params = 784 * 64 + 64
+assert checks.check_digest(answer_params, "a9e2690250ea72fd", hint=HINT_1)
 
 # %%
-# Exercise 2
-accuracy_from_cm = np.trace(cm) / cm.sum()
-print(f"accuracy from the confusion matrix: {accuracy_from_cm:.4f}")
-assert checks.check_value(accuracy_from_cm, test_accuracy, rtol=1e-5, hint="see above")
+# Exercise 2: the diagonal cell of row 8 over the whole row.
+recall_of_8 = cm[8, 8] / cm[8].sum()
+print(f"recall of digit 8: {recall_of_8:.4f}")
+assert exercises.check_class_recall(recall_of_8, cm, 8)
 
 # %%
 # Exercise 3
@@ -447,17 +432,13 @@ mistakes = cm.copy()
 np.fill_diagonal(mistakes, 0)
 answer_pair = tuple(int(i) for i in np.unravel_index(mistakes.argmax(), mistakes.shape))
 print(f"most frequent mistake: a true {answer_pair[0]} read as {answer_pair[1]}")
-assert checks.check_value(
-    mistakes_of(answer_pair),
-    max(mistakes_of((t, p)) for t in range(10) for p in range(10)),
-    hint=HINT_PAIR,
-)
+assert exercises.check_worst_confusion(answer_pair, cm)
 
 # %%
-# Exercise 4: (b). (a) treats the digits as ten independent yes/no questions; (c) applies
-# softmax twice (once in the layer, once in the loss).
+# Exercise 4: (b). (a) treats the digits as ten independent yes/no questions; (c) tells the
+# loss it gets logits when it gets probabilities (see the common mistakes above).
 answer_output = "b"
-assert checks.check_choice(answer_output, "b", hint="see above")
+assert checks.check_digest(answer_output, "9231756666f7b331", hint=HINT_4)
 
 # %% [markdown]
 # ## Results

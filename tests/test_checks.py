@@ -95,3 +95,18 @@ def test_digest_of_words_sets_and_whole_numbers():
     assert not checks.check_digest(..., checks.answer_digest(1), hint=HINT)
     assert not checks.check_digest("seven", checks.answer_digest(7), hint=HINT)
     assert not checks.check_digest(2.5, checks.answer_digest(2), hint=HINT)
+
+
+def test_one_word_for_a_set_question():
+    assert checks.check_digest("Train", checks.answer_digest({"train"}), hint=HINT)
+    assert not checks.check_digest("test", checks.answer_digest({"train"}), hint=HINT)
+    assert not checks.check_digest("train", checks.answer_digest({"train", "test"}), hint=HINT)
+    assert checks.check_choice("train", {"train"}, hint=HINT)
+    assert not checks.check_choice("train", {"train", "test"}, hint=HINT)
+
+
+def test_digest_with_several_right_answers():
+    both = [checks.answer_digest("mae"), checks.answer_digest("huber")]
+    assert checks.check_digest("Huber", both, hint=HINT)
+    assert checks.check_digest("mae", both, hint=HINT)
+    assert not checks.check_digest("mse", both, hint=HINT)

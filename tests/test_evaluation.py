@@ -158,3 +158,49 @@ def test_binary_metrics_rejects_logits_as_scores():
     with pytest.raises(ValueError, match="probabilities in \\[0, 1\\].*sigmoid"):
         ev.binary_metrics([0, 1, 1], [-2.0, 3.0, 0.4])
     assert ev.binary_metrics([0, 1], [0.0, 1.0], threshold=1)["accuracy"] == 1.0  # edges allowed
+
+
+def test_plot_thresholds_leaves_undefined_precision_blank():
+    y = np.array([0, 1, 0, 1])
+    score = np.array([0.1, 0.2, 0.3, 0.4])  # nothing is flagged above 0.4
+    fig = ev.plot_thresholds(y, score)
+    precision = next(line for line in fig.axes[0].lines if line.get_label() == "precision")
+    x, values = precision.get_xdata(), precision.get_ydata()
+    assert np.all(np.isnan(values[x > 0.4])) and not np.any(np.isnan(values[x <= 0.4]))
+    plt.close("all")
+
+
+def test_bootstrap_f1_point_matches_sklearn_and_intervals_bracket_it(toy):
+    y, score = toy
+    decisions = {"a": (score >= 0.5).astype(int), "b": (score >= 0.4).astype(int)}
+    table = ev.bootstrap_f1(y, decisions, reference="a", n_boot=500, seed=1)
+    for name, predicted in decisions.items():
+        assert np.isclose(table.loc[name, "f1"], metrics.f1_score(y, predicted))
+        assert table.loc[name, "f1 low"] < table.loc[name, "f1"] < table.loc[name, "f1 high"]
+    # a model minus itself is exactly 0 on every resample
+    assert table.loc["a", "minus a: low"] == table.loc["a", "minus a: high"] == 0.0
+    assert table.loc["b", "minus a: low"] < table.loc["b", "minus a: high"]
+
+
+def test_bootstrap_f1_interval_shrinks_with_more_rows():
+    rng = np.random.default_rng(0)
+    widths = []
+    for n in (200, 5000):
+        y = (rng.random(n) < 0.3).astype(int)
+        predicted = np.where(rng.random(n) < 0.8, y, 1 - y)
+        table = ev.bootstrap_f1(y, {"m": predicted}, n_boot=400)
+        widths.append(table.loc["m", "f1 high"] - table.loc["m", "f1 low"])
+    assert widths[1] < widths[0] / 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"predictions": {"m": [0.2, 0.7, 0.1, 0.9]}}, ValueError, "0/1 decisions"),
+        ({"predictions": {"m": [0, 1, 0, 1]}, "reference": "x"}, KeyError, "reference"),
+        ({"predictions": {"m": [0, 1, 0, 1]}, "n_boot": 10}, ValueError, "too few"),
+    ],
+)
+def test_bootstrap_f1_bad_input(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ev.bootstrap_f1([0, 1, 0, 1], **kwargs)

@@ -17,6 +17,9 @@ def test_history_draws_training_and_validation():
     assert [line.get_label() for line in loss_ax.lines] == ["training loss", "validation loss"]
     assert len(acc_ax.lines) == 1
     np.testing.assert_array_equal(loss_ax.lines[1].get_ydata(), logs["val_loss"])
+    fig.canvas.draw()
+    ticks = [t for t in loss_ax.get_xticks() if 1 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)  # epochs, not 2.5, 7.5, ...
     plt.close(fig)
 
 

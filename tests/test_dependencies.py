@@ -1,0 +1,54 @@
+"""Every third-party package that helpers or a lesson imports is declared in pyproject.toml."""
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+tomllib = pytest.importorskip("tomllib")  # the standard library's TOML reader, Python 3.11+
+
+ROOT = Path(__file__).resolve().parents[1]
+# import name -> distribution name, where they differ
+DISTRIBUTION = {"sklearn": "scikit-learn", "imblearn": "imbalanced-learn"}
+# Installed by requirements.txt as the notebook and test tooling, not by the package itself.
+TOOLING = {"IPython", "nbclient", "nbformat", "pytest"}
+
+
+def imported_top_level(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def declared() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        requirements += extra
+    return {re.split(r"[\s<>=!;\[~]", r, maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_every_import_is_declared():
+    sources = [*(ROOT / "helpers").glob("*.py"), *(ROOT / "notebooks").glob("*.py")]
+    third_party = set().union(*(imported_top_level(p) for p in sources))
+    third_party -= set(sys.stdlib_module_names) | {"helpers", "__future__"} | TOOLING
+    names = {DISTRIBUTION.get(name, name).lower() for name in third_party}
+    missing = names - declared() - {"tensorflow"}  # a build is chosen by an extra (see below)
+    assert not missing, f"imported but not declared in pyproject.toml: {sorted(missing)}"
+
+
+def test_tensorflow_is_offered_per_build_not_required():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    plain = {re.split(r"[\s<>=!;\[~]", r, maxsplit=1)[0] for r in project["dependencies"]}
+    assert not plain & {"tensorflow", "tensorflow-cpu"}, (
+        "a plain TensorFlow dependency would install one build beside another"
+    )
+    extras = project["optional-dependencies"]
+    assert any(r.startswith("tensorflow-cpu") for r in extras["cpu"])
+    assert any(r.startswith("tensorflow[and-cuda]") for r in extras["gpu"])
