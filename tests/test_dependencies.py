@@ -34,8 +34,16 @@ def declared() -> set[str]:
     return {re.split(r"[\s<>=!;\[~]", r, maxsplit=1)[0].lower() for r in requirements}
 
 
+def site_tools() -> set[str]:
+    """The website's own tools (website/requirements.txt), which only helpers.website imports."""
+    lines = (ROOT / "website" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    names = {re.split(r"[\s<>=!;\[~#]", line, maxsplit=1)[0] for line in lines}
+    return {name.lower().replace("-", "_") for name in names if name}
+
+
 def test_every_import_is_declared():
     sources = [*(ROOT / "helpers").glob("*.py"), *(ROOT / "notebooks").glob("*.py")]
+    sources.remove(ROOT / "helpers" / "website.py")
     third_party = set().union(*(imported_top_level(p) for p in sources))
     third_party -= set(sys.stdlib_module_names) | {"helpers", "__future__"} | TOOLING
     names = {DISTRIBUTION.get(name, name).lower() for name in third_party}
@@ -52,3 +60,13 @@ def test_tensorflow_is_offered_per_build_not_required():
     extras = project["optional-dependencies"]
     assert any(r.startswith("tensorflow-cpu") for r in extras["cpu"])
     assert any(r.startswith("tensorflow[and-cuda]") for r in extras["gpu"])
+
+
+def test_the_website_imports_only_the_course_and_its_site_tools():
+    imported = imported_top_level(ROOT / "helpers" / "website.py")
+    imported -= set(sys.stdlib_module_names) | {"helpers", "__future__"} | TOOLING
+    names = {DISTRIBUTION.get(name, name).lower() for name in imported}
+    missing = names - declared() - site_tools()
+    assert not missing, (
+        f"helpers/website.py imports {sorted(missing)}: add them to website/requirements.txt"
+    )
