@@ -81,7 +81,8 @@ def gradient_norms(
 
     ``loss`` defaults to sparse categorical cross-entropy on logits (integer labels).
     ``training=True`` computes the forward pass as an optimiser step would (batch
-    normalisation uses the batch's statistics); no weight is changed.
+    normalisation uses the batch's statistics); no weight is changed, though batch
+    normalisation's running statistics take one update from the batch, as in a training step.
     """
     x, y = _batch(x, y)
     loss = loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -103,16 +104,18 @@ def hidden_outputs(model: keras.Model) -> list[keras.layers.Layer]:
     return [layers[layers.index(dense) - 1] for dense in denses[1:]]
 
 
-def activation_spreads(model: keras.Model, x: Any) -> np.ndarray:
+def activation_spreads(model: keras.Model, x: Any, training: bool = False) -> np.ndarray:
     """Standard deviation of each hidden layer's output over a batch (all units together).
 
-    Computed in inference mode. A spread that shrinks towards 0 with depth means every input
-    looks alike to the deep layers (the signal vanishes); one that grows by a constant factor
-    per layer explodes.
+    Computed in inference mode unless ``training=True``: pass that for a network with batch
+    normalisation that has not been trained yet, whose running statistics are still the
+    initial 0 and 1, to see what training sees (each batch's own statistics). A spread that
+    shrinks towards 0 with depth means every input looks alike to the deep layers (the
+    signal vanishes); one that grows by a constant factor per layer explodes.
     """
     x, _ = _batch(x)
     probe = keras.Model(model.inputs, [layer.output for layer in hidden_outputs(model)])
-    outputs = probe(x, training=False)
+    outputs = probe(x, training=training)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
     return np.array([float(np.std(keras.ops.convert_to_numpy(out))) for out in outputs])
