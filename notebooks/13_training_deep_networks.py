@@ -644,18 +644,18 @@ reg_table = pd.DataFrame(
 reg_table
 
 # %% [markdown]
-# What to read in it: **L1** has set a large share of the weights to practically zero, the
-# sparsity L2 does not produce (L2 shrinks the typical weight, the histogram's width, but
-# leaves few at zero). On so few images the plain network's validation loss reaches its
-# minimum early and then climbs as it grows over-confident; compare its last and best
-# validation cross-entropy with those of the penalised and dropout networks in the table. How much each
-# method helps on this data, and which helps most, varies with the seed: the README gives the
-# numbers over three seeds.
+# What to read in it: **L1** has set a much larger share of the weights to practically zero
+# than L2 or no penalty: that is the sparsity L1 produces (L2 shrinks the typical weight, the
+# histogram's width, but leaves few at zero). On so few images the plain network over-fits:
+# when its last validation cross-entropy lies above its best, it has grown over-confident on
+# the images it memorised. Compare its best and last values with those of the penalised and
+# dropout networks. How much each method helps here, and which helps most, varies with the
+# seed and is a small effect on this budget: the README gives the numbers over three seeds.
 
 # %%
 # Check: L1 gives far sparser weights than no penalty and than L2; L2 gives smaller weights
 sparsity = reg_table["weights |w| < 1e-3"]
-assert sparsity["L1 (1e-4)"] > 5 * max(sparsity["plain"], sparsity["L2 (1e-3)"])
+assert sparsity["L1 (1e-4)"] > 3 * max(sparsity["plain"], sparsity["L2 (1e-3)"])
 assert reg_table.loc["L2 (1e-3)", "mean |w|"] < reg_table.loc["plain", "mean |w|"]
 
 # %% [markdown]
