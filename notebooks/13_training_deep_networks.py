@@ -35,6 +35,7 @@
 # **Data.** MNIST (lesson 06), images flattened to 784 numbers in $[0, 1]$. In QUICK mode it
 # is the official 10 000 test images split 8 000 / 2 000; in full mode the official 60 000 /
 # 10 000, of which each experiment uses a stated part, so the lesson stays a few minutes long.
+
 # %%
 # Set-up (the same cell opens every lesson): make `helpers` importable, also in Colab,
 # then seed everything, quiet TensorFlow and read QUICK mode. Lesson 00 explains it.
@@ -53,6 +54,7 @@ for root in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 import helpers
 
 QUICK = helpers.setup()
+
 # %%
 print("This notebook runs in", "QUICK" if QUICK else "full", "mode.")
 assert QUICK == helpers.quick_mode()
@@ -611,6 +613,7 @@ axes[1].legend()
 fig.tight_layout()
 plt.show()
 
+
 # %% [markdown]
 # Careful: for a model with a penalty, the `loss` and `val_loss` that Keras reports include
 # the penalty term, so they are not comparable with the plain model's. The models therefore
@@ -618,7 +621,6 @@ plt.show()
 # table: each model's validation cross-entropy at its best epoch and at the last one, the
 # validation accuracy at the end, and the share of weights of the second hidden layer that
 # are practically zero ($|w| < 10^{-3}$).
-
 
 # %%
 def share_tiny(model: keras.Model, layer: int = 1, threshold: float = 1e-3) -> float:
@@ -990,7 +992,6 @@ checks.check_digest(answer_remedy, "9231756666f7b331", hint=HINT_REMEDY)
 # warmup, decay)`: a linear ramp from 0 to `peak` over the first `warmup` steps, then a cosine
 # from `peak` down to 0 over the next `decay` steps, and 0 after that. It is checked against
 # Keras's `CosineDecay` on several inputs. Use NumPy.
-
 
 # %%
 def warmup_cosine(step, peak, warmup, decay):
