@@ -276,3 +276,20 @@ def forecast_scores(y_true: Any, y_pred: Any, with_mape: bool = False) -> dict[s
     if with_mape:
         scores["MAPE %"] = mape(y_true, y_pred)
     return scores
+
+
+# ---------------------------------------------------------------------------------- exercises
+def check_persistence_mae(answer: Any, series: pd.Series, train_end: str) -> Any:
+    """Exercise check: the MAE of persistence over the training period, computed out of sight.
+
+    The first training day has no day before it, so it is left out.
+    """
+    from helpers import checks
+
+    train = _regular_series(series)[: pd.Timestamp(train_end)]
+    expected = mae(train.iloc[1:], persistence(train).iloc[1:])
+    hint = (
+        "Persistence forecasts each day by the day before: compare train.iloc[1:] with "
+        "train.shift(1).iloc[1:] (or helpers' persistence), then average the absolute errors."
+    )
+    return checks.check_value(answer, expected, rtol=1e-3, hint=hint)

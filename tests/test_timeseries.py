@@ -183,3 +183,13 @@ def test_metric_errors():
         ts.mae([1.0, np.nan], [1.0, 1.0])
     with pytest.raises(ValueError, match="align"):
         ts.rmse([1.0, 2.0], [1.0])
+
+
+def test_persistence_exercise_check(capsys):
+    series = _daily()
+    train = series[:"1988-12-31"].to_numpy()
+    right = float(np.mean(np.abs(np.diff(train))))
+    assert ts.check_persistence_mae(right, series, "1988-12-31")
+    assert not ts.check_persistence_mae(right + 0.1, series, "1988-12-31")
+    assert not ts.check_persistence_mae(..., series, "1988-12-31")
+    assert f"{right:.3f}" not in capsys.readouterr().out  # the feedback never shows the answer
