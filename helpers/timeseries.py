@@ -14,6 +14,7 @@ or per month, no gaps) and respects the arrow of time:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -28,6 +29,13 @@ class Periods(NamedTuple):
     test: pd.Series
 
 
+def _inferred_freq(index: pd.DatetimeIndex) -> str | None:
+    """The index's regular spacing, or None (pandas 3 warns that the return type will change)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return index.inferred_freq
+
+
 def _regular_series(series: Any, name: str = "series") -> pd.Series:
     """Check that ``series`` is a pandas Series on a sorted, gap-free DatetimeIndex."""
     if not isinstance(series, pd.Series):
@@ -39,7 +47,7 @@ def _regular_series(series: Any, name: str = "series") -> pd.Series:
         raise TypeError(f"{name} needs a DatetimeIndex (dates), got {type(series.index).__name__}.")
     if not series.index.is_monotonic_increasing or series.index.has_duplicates:
         raise ValueError(f"{name}'s dates must be sorted and unique: call .sort_index() first.")
-    if len(series) > 2 and series.index.inferred_freq is None:
+    if len(series) > 2 and series.index.freq is None and _inferred_freq(series.index) is None:
         raise ValueError(
             f"{name} has gaps or an irregular spacing: make it regular first, e.g. "
             "series.asfreq('D').interpolate(), and say so."
