@@ -14,8 +14,6 @@
 #     name: python3
 # ---
 
-# %%
-
 # %% [markdown]
 # # 14 · Recurrent networks on real time series
 #
@@ -531,8 +529,8 @@ assert set(test_table.index) == set(baselines) | set(KINDS)
 # **Reading the table.** Compare each network with the best baseline, not with the worst:
 # beating the seasonal naive forecast (a single year ago is a noisy guess) is easy;
 # beating persistence and the smoothed seasonal average is not. The networks predict the
-# deviation from the seasonal average from the last two weeks, so their forecast sits
-# between the two: close to the average, pulled towards yesterday. Look at the sd column
+# deviation from the seasonal average from the last two weeks; in the plot above their
+# forecast mostly stays near the seasonal average, pulled towards the last few days. Look at the sd column
 # too: differences between the network types that are not larger than their seed-to-seed
 # spread are noise, whichever comes out on top in one run.
 #
@@ -567,10 +565,11 @@ pd.DataFrame(
 # Validation (1959) scores above. The monthly average of the training years is far off: it
 # forecasts the *average* year of 1949–1958, while the series has moved on.
 #
-# **Raw levels.** Scaled levels in, the next scaled level out: in 1960 the network is asked
-# about values above anything it saw in training. Its tanh units saturate and its
-# training never showed it what "higher than ever" leads to, so its forecasts tend to stay
-# within the range it knows.
+# **Raw levels.** Scaled levels in, the next scaled level out. In 1960 the inputs lie above
+# anything seen in training (the highest training month is printed above), and nothing in
+# training showed the network what follows "higher than ever": its tanh units are pushed
+# towards saturation and it extrapolates poorly, so it tends to fall short of the new peaks.
+# Compare the highest raw-level forecast with the true 1960 peak, printed below.
 #
 # **Log and seasonal differencing.** $\log y_t$ turns the growing seasonal swing into a
 # constant one (growth by a factor becomes a step of constant size), and the seasonal
@@ -580,7 +579,7 @@ pd.DataFrame(
 # $\hat y_t = y_{t-12}\, e^{\hat\delta_t}$, from a value known at forecast time.
 #
 # Both use a GRU of 16 units on windows of 12 months, scalers fitted on the training period,
-# early stopping on 1959, the same seeds as above.
+# early stopping on 1959, the seeds above (only the first in QUICK mode).
 
 # %%
 AIR_WINDOW = 12
