@@ -1,0 +1,204 @@
+"""Look inside a deep network: per-layer gradient norms, activation spreads, init variances.
+
+Lesson 13 uses these to *measure* vanishing and exploding gradients layer by layer instead of
+guessing them from a flat accuracy curve:
+
+* ``gradient_norms(model, x, y)``: the L2 norm of the loss gradient with respect to each
+  ``Dense`` layer's kernel, computed with ``tf.GradientTape`` on one batch;
+* ``activation_spreads(model, x)``: the standard deviation of each hidden layer's output;
+* ``GradientNormLogger``: a Keras callback that records ``gradient_norms`` at the start of
+  training and after every epoch;
+* ``init_variance(rule, fan_in, fan_out)``: the weight variance of LeCun, He and Glorot
+  initialisation, the formulas the lesson derives;
+* ``plot_per_layer``: one curve per set-up against depth, on a log scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+
+from helpers import checks
+
+INIT_RULES = ("lecun", "he", "glorot")
+
+
+def init_variance(rule: str, fan_in: int, fan_out: int | None = None) -> float:
+    """The weight variance that keeps signals at a constant size through a layer.
+
+    * ``"lecun"``: 1 / fan_in keeps Var(z) = Var(x) for a linear (or tanh near 0) layer;
+    * ``"he"``: 2 / fan_in makes up for ReLU zeroing half of its inputs;
+    * ``"glorot"``: 2 / (fan_in + fan_out) compromises between the forward pass (fan_in) and
+      the backward pass (fan_out).
+    """
+    if rule not in INIT_RULES:
+        raise ValueError(f"Unknown rule {rule!r}: use one of {', '.join(INIT_RULES)}.")
+    for name, value in (("fan_in", fan_in), ("fan_out", fan_out)):
+        if value is not None and (not float(value).is_integer() or value < 1):
+            raise ValueError(f"{name} must be a positive whole number (a layer size), got {value}.")
+    if rule == "glorot":
+        if fan_out is None:
+            raise ValueError("Glorot's variance needs fan_out too: init_variance('glorot', n, m).")
+        return 2.0 / (fan_in + fan_out)
+    return (2.0 if rule == "he" else 1.0) / fan_in
+
+
+def dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
+    """The model's ``Dense`` layers in order: depth 1 is the first, the last gives the logits."""
+    layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    if not layers:
+        raise ValueError(f"Model {model.name!r} has no Dense layer to measure.")
+    return layers
+
+
+def _batch(x: Any, y: Any | None = None) -> tuple[tf.Tensor, tf.Tensor | None]:
+    x = np.asarray(x, dtype="float32")
+    if x.ndim < 2 or len(x) == 0:
+        raise ValueError(f"Expected a non-empty batch (N, features...), got shape {x.shape}.")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("The batch contains nan or inf: scale and clean the inputs first.")
+    if y is None:
+        return tf.constant(x), None
+    y = np.asarray(y)
+    if len(y) != len(x):
+        raise ValueError(f"Got {len(x)} inputs but {len(y)} labels: pass matching arrays.")
+    return tf.constant(x), tf.constant(y)
+
+
+def gradient_norms(
+    model: keras.Model,
+    x: Any,
+    y: Any,
+    loss: keras.losses.Loss | None = None,
+    training: bool = True,
+) -> np.ndarray:
+    """L2 norm of dLoss/dW for each Dense kernel W, on one batch, first layer first.
+
+    ``loss`` defaults to sparse categorical cross-entropy on logits (integer labels).
+    ``training=True`` computes the forward pass as an optimiser step would (batch
+    normalisation uses the batch's statistics); no weight is changed, though batch
+    normalisation's running statistics take one update from the batch, as in a training step.
+    """
+    x, y = _batch(x, y)
+    loss = loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    kernels = [layer.kernel for layer in dense_layers(model)]
+    with tf.GradientTape() as tape:
+        value = loss(y, model(x, training=training))
+    grads = tape.gradient(value, kernels)
+    return np.array([float(tf.norm(g)) if g is not None else 0.0 for g in grads])
+
+
+def hidden_outputs(model: keras.Model) -> list[keras.layers.Layer]:
+    """The layer whose output feeds each Dense layer after the first: a hidden layer's output.
+
+    For ``Dense(activation=...)`` that is the Dense layer itself; for
+    ``Dense → BatchNormalization → Activation`` it is the Activation layer.
+    """
+    layers = list(model.layers)
+    denses = dense_layers(model)
+    return [layers[layers.index(dense) - 1] for dense in denses[1:]]
+
+
+def activation_spreads(model: keras.Model, x: Any, training: bool = False) -> np.ndarray:
+    """Standard deviation of each hidden layer's output over a batch (all units together).
+
+    Computed in inference mode unless ``training=True``: pass that for a network with batch
+    normalisation that has not been trained yet, whose running statistics are still the
+    initial 0 and 1, to see what training sees (each batch's own statistics). A spread that
+    shrinks towards 0 with depth means every input looks alike to the deep layers (the
+    signal vanishes); one that grows by a constant factor per layer explodes.
+    """
+    x, _ = _batch(x)
+    probe = keras.Model(model.inputs, [layer.output for layer in hidden_outputs(model)])
+    outputs = probe(x, training=training)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    return np.array([float(np.std(keras.ops.convert_to_numpy(out))) for out in outputs])
+
+
+class GradientNormLogger(keras.callbacks.Callback):
+    """Record ``gradient_norms`` on a fixed batch before training and after every epoch.
+
+    ``norms`` is an array (epochs + 1, Dense layers): row 0 at initialisation. The last
+    epoch's ratio of first-layer to last-layer norm is also written into the epoch's logs as
+    ``grad_ratio``, so it shows up in ``History`` beside the loss.
+    """
+
+    def __init__(self, x: Any, y: Any, loss: keras.losses.Loss | None = None) -> None:
+        super().__init__()
+        self.x, self.y = _batch(x, y)
+        self.loss = loss
+        self.history: list[np.ndarray] = []
+
+    @property
+    def norms(self) -> np.ndarray:
+        return np.array(self.history)
+
+    def _measure(self) -> np.ndarray:
+        norms = gradient_norms(self.model, self.x, self.y, self.loss)
+        self.history.append(norms)
+        return norms
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.history = []
+        self._measure()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        norms = self._measure()
+        if logs is not None:
+            logs["grad_ratio"] = float(norms[0] / max(norms[-1], 1e-30))
+
+
+def plot_per_layer(
+    curves: Mapping[str, Sequence[float]],
+    ylabel: str,
+    title: str = "",
+    ax: plt.Axes | None = None,
+    floor: float = 1e-30,
+) -> plt.Axes:
+    """One line per set-up against depth (1 = first layer), on a log scale.
+
+    Zeros (a layer whose gradient or spread is exactly 0) are drawn at ``floor`` so they
+    stay visible on the log axis; the legend says so.
+    """
+    if not curves:
+        raise ValueError("Nothing to plot: pass a dict {set-up name: values per layer}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.8))
+    for name, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        zero = values <= 0
+        label = f"{name} (0 drawn at {floor:g})" if zero.any() else name
+        ax.plot(np.arange(1, len(values) + 1), np.where(zero, floor, values), "o-", label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("layer (depth)")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def l1_sparsity(model: keras.Model, threshold: float = 1e-3) -> float:
+    """Share of the first Dense layer's weights whose size is below ``threshold``."""
+    kernel = keras.ops.convert_to_numpy(dense_layers(model)[0].kernel)
+    return float(np.mean(np.abs(kernel) < threshold))
+
+
+def check_sparsity(answer: Any, model: keras.Model, threshold: float = 1e-3) -> checks.Feedback:
+    """Exercise check: the share of first-layer weights below ``threshold`` in size."""
+    return checks.check_value(
+        answer,
+        l1_sparsity(model, threshold),
+        rtol=1e-4,
+        hint=(
+            "Take the first Dense layer's kernel (model.layers[...].kernel, converted to "
+            "NumPy), compare np.abs of it with the threshold and average the booleans."
+        ),
+    )

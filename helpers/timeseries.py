@@ -1,0 +1,303 @@
+"""Forecasting without look-ahead: chronological splits, windows, honest baselines, metrics.
+
+Everything here takes a pandas ``Series`` with a regular ``DatetimeIndex`` (one value per day
+or per month, no gaps) and respects the arrow of time:
+
+* ``split_by_dates`` cuts the series into training, validation and test *periods*;
+* ``TrainingScaler`` learns its mean and spread from the training period only;
+* ``make_windows`` builds (input window, target) pairs whose inputs all lie strictly before
+  their target, and ``windows_for_period`` keeps the pairs whose target falls in a period;
+* the baselines (persistence, seasonal naive, the training-period seasonal average, seasonal
+  naive times the last year-over-year growth) use only values known at forecast time;
+* ``mae``, ``rmse`` and ``mape`` score a forecast; MAPE refuses a series with zeros.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+
+class Periods(NamedTuple):
+    """The three chronological periods of a series."""
+
+    train: pd.Series
+    val: pd.Series
+    test: pd.Series
+
+
+def _inferred_freq(index: pd.DatetimeIndex) -> str | None:
+    """The index's regular spacing, or None (pandas 3 warns that the return type will change)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return index.inferred_freq
+
+
+def _regular_series(series: Any, name: str = "series") -> pd.Series:
+    """Check that ``series`` is a pandas Series on a sorted, gap-free DatetimeIndex."""
+    if not isinstance(series, pd.Series):
+        raise TypeError(
+            f"{name} must be a pandas Series with a DatetimeIndex, got {type(series).__name__}:"
+            " select one column, e.g. df['temperature']."
+        )
+    if not isinstance(series.index, pd.DatetimeIndex):
+        raise TypeError(f"{name} needs a DatetimeIndex (dates), got {type(series.index).__name__}.")
+    if not series.index.is_monotonic_increasing or series.index.has_duplicates:
+        raise ValueError(f"{name}'s dates must be sorted and unique: call .sort_index() first.")
+    if len(series) > 2 and series.index.freq is None and _inferred_freq(series.index) is None:
+        raise ValueError(
+            f"{name} has gaps or an irregular spacing: make it regular first, e.g. "
+            "series.asfreq('D').interpolate(), and say so."
+        )
+    return series
+
+
+def split_by_dates(series: pd.Series, train_end: str, val_end: str) -> Periods:
+    """Cut a series into training (up to ``train_end``), validation (up to ``val_end``) and test.
+
+    The cut is by dates, never shuffled: the model is trained on the past and judged on the
+    future, as it will be used. Dates are inclusive, e.g. ``train_end="1988-12-31"``.
+    """
+    series = _regular_series(series)
+    train_end_ts, val_end_ts = pd.Timestamp(train_end), pd.Timestamp(val_end)
+    if not train_end_ts < val_end_ts:
+        raise ValueError(f"train_end ({train_end}) must come before val_end ({val_end}).")
+    periods = Periods(
+        series[series.index <= train_end_ts],
+        series[(series.index > train_end_ts) & (series.index <= val_end_ts)],
+        series[series.index > val_end_ts],
+    )
+    for label, part in zip(Periods._fields, periods, strict=True):
+        if part.empty:
+            raise ValueError(
+                f"the {label} period is empty: the series runs from {series.index[0].date()} to"
+                f" {series.index[-1].date()}; choose train_end and val_end inside that range."
+            )
+    return periods
+
+
+class TrainingScaler:
+    """Standardise with the mean and standard deviation of the training period only.
+
+    Fitting a scaler on the whole series lets the test period's level and spread leak into
+    training; this one refuses to learn from anything after ``train_end``.
+    """
+
+    def __init__(self, train_end: str) -> None:
+        self.train_end = pd.Timestamp(train_end)
+        self.mean_: float | None = None
+        self.scale_: float | None = None
+
+    def fit(self, series: pd.Series) -> TrainingScaler:
+        """Learn mean and sd from the values dated up to ``train_end`` (the rest is ignored)."""
+        series = _regular_series(series)
+        train = series[series.index <= self.train_end].to_numpy(dtype=float)
+        if len(train) < 2:
+            raise ValueError("fewer than 2 values up to train_end: nothing to learn a scale from.")
+        if not np.all(np.isfinite(train)):
+            raise ValueError("the training period contains NaN or inf: fill or drop them first.")
+        self.mean_, self.scale_ = float(train.mean()), float(train.std())
+        if self.scale_ == 0:
+            raise ValueError("the training period is constant: its standard deviation is 0.")
+        return self
+
+    def _fitted(self) -> tuple[float, float]:
+        if self.mean_ is None or self.scale_ is None:
+            raise RuntimeError("call fit(series) before transform / inverse_transform.")
+        return self.mean_, self.scale_
+
+    def transform(self, values: Any) -> Any:
+        """(values − training mean) / training sd; keeps a Series a Series."""
+        mean, scale = self._fitted()
+        return (values - mean) / scale
+
+    def inverse_transform(self, values: Any) -> Any:
+        """Back to the original units: values · sd + mean."""
+        mean, scale = self._fitted()
+        return values * scale + mean
+
+
+def make_windows(
+    features: Any, target: Any, window: int, horizon: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Input windows of ``window`` steps and the target ``horizon`` steps after each window.
+
+    Returns ``x`` of shape (n, window, n_features), ``y`` of shape (n,) and ``positions``, the
+    position in the series of each target. Window ``i`` holds rows ``i .. i+window-1`` of
+    ``features`` and its target is ``target[i + window - 1 + horizon]``: every input lies
+    strictly before its target, so no window contains the value it must predict. It gives the
+    same pairs as ``keras.utils.timeseries_dataset_from_array(features[:-horizon],
+    target[window + horizon - 1:], window)``, as NumPy arrays.
+    """
+    features = np.asarray(features, dtype="float32")
+    target = np.asarray(target, dtype="float32")
+    if features.ndim == 1:
+        features = features[:, None]
+    if features.ndim != 2 or target.ndim != 1:
+        raise ValueError(
+            f"features must be (time,) or (time, n_features) and target (time,); got shapes "
+            f"{features.shape} and {target.shape}."
+        )
+    if len(features) != len(target):
+        raise ValueError(
+            f"features has {len(features)} time steps but target has {len(target)}: they must "
+            "be aligned step for step."
+        )
+    if not (isinstance(window, (int, np.integer)) and window >= 1):
+        raise ValueError(f"window must be a whole number ≥ 1, got {window!r}.")
+    if not (isinstance(horizon, (int, np.integer)) and horizon >= 1):
+        raise ValueError(f"horizon must be ≥ 1 (0 would put the target in its window): {horizon}.")
+    n = len(target) - window - horizon + 1
+    if n < 1:
+        raise ValueError(f"a series of {len(target)} steps is too short for window {window}.")
+    x = np.lib.stride_tricks.sliding_window_view(features, window, axis=0)[:n]
+    x = np.ascontiguousarray(x.transpose(0, 2, 1))  # (n, window, n_features)
+    positions = np.arange(n) + window - 1 + horizon
+    return x, target[positions], positions
+
+
+def windows_for_period(
+    features: Any, target: pd.Series, window: int, start: str, end: str, horizon: int = 1
+) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    """The windows of ``make_windows`` whose *target* date lies in [start, end].
+
+    The inputs of the first targets of a period reach back into the period before it: those
+    values are known at forecast time, so that is not look-ahead. Returns x, y and the target
+    dates.
+    """
+    target = _regular_series(target, "target")
+    x, y, positions = make_windows(features, target.to_numpy(), window, horizon)
+    dates = target.index[positions]
+    keep = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+    if not keep.any():
+        raise ValueError(f"no target date between {start} and {end}.")
+    return x[keep], y[keep], dates[keep]
+
+
+# ---------------------------------------------------------------------------------- baselines
+def persistence(series: pd.Series) -> pd.Series:
+    """Forecast each step by the step before it ("tomorrow is like today")."""
+    return _regular_series(series).shift(1)
+
+
+def seasonal_naive(series: pd.Series, years: int = 1) -> pd.Series:
+    """Forecast each date by the value on the same date ``years`` before (29 Feb → 28 Feb)."""
+    series = _regular_series(series)
+    earlier = series.index - pd.DateOffset(years=years)
+    return pd.Series(series.reindex(earlier).to_numpy(), index=series.index)
+
+
+def _season_key(index: pd.DatetimeIndex, by: str) -> np.ndarray:
+    if by == "day":
+        return np.asarray(index.strftime("%m-%d"))
+    if by == "month":
+        return np.asarray(index.month)
+    raise ValueError(f"by must be 'day' or 'month', got {by!r}.")
+
+
+def seasonal_average(
+    series: pd.Series, train_end: str, by: str = "day", smooth: int = 1
+) -> pd.Series:
+    """Forecast each date by the training-period average for its calendar day (or month).
+
+    Only values dated up to ``train_end`` are averaged. With ``smooth`` > 1 (odd) the averages
+    are then smoothed by a moving mean of that many neighbouring calendar days, wrapping round
+    the new year: 8 years give only 8 values per calendar day, so the raw average is noisy.
+    """
+    series = _regular_series(series)
+    if not (isinstance(smooth, (int, np.integer)) and smooth >= 1 and smooth % 2 == 1):
+        raise ValueError(f"smooth must be an odd whole number ≥ 1, got {smooth!r}.")
+    train = series[series.index <= pd.Timestamp(train_end)]
+    if train.empty:
+        raise ValueError(f"no values up to train_end={train_end}.")
+    averages = train.groupby(_season_key(train.index, by)).mean().sort_index()
+    if smooth > 1:
+        values, k = averages.to_numpy(), smooth // 2
+        wrapped = np.r_[values[-k:], values, values[:k]]
+        smoothed = np.convolve(wrapped, np.ones(smooth) / smooth, mode="valid")
+        averages = pd.Series(smoothed, index=averages.index)
+    return pd.Series(averages.reindex(_season_key(series.index, by)).to_numpy(), index=series.index)
+
+
+def seasonal_naive_growth(series: pd.Series, season: int = 12) -> pd.Series:
+    """Seasonal naive scaled by the last year-over-year growth, for a trending series.
+
+    Forecast of step t: y[t − season] · (sum of the last ``season`` values) / (sum of the
+    ``season`` values before those). Both sums end at t − 1, so only the past is used.
+    """
+    series = _regular_series(series)
+    values = series.to_numpy(dtype=float)
+    forecast = np.full(len(values), np.nan)
+    for t in range(2 * season, len(values)):
+        last_year = values[t - season : t].sum()
+        year_before = values[t - 2 * season : t - season].sum()
+        forecast[t] = values[t - season] * last_year / year_before
+    return pd.Series(forecast, index=series.index)
+
+
+# ------------------------------------------------------------------------------------ metrics
+def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    truth = np.asarray(y_true, dtype=float).ravel()
+    pred = np.asarray(y_pred, dtype=float).ravel()
+    if truth.shape != pred.shape:
+        raise ValueError(f"y_true has {truth.size} values, y_pred {pred.size}: align them first.")
+    if truth.size == 0:
+        raise ValueError("no values to score.")
+    if not (np.all(np.isfinite(truth)) and np.all(np.isfinite(pred))):
+        raise ValueError(
+            "NaN or inf in y_true or y_pred: a baseline has no forecast for the first steps"
+            " (nothing before them); score a period that starts later."
+        )
+    return truth, pred
+
+
+def mae(y_true: Any, y_pred: Any) -> float:
+    """Mean absolute error, in the series' units."""
+    truth, pred = _pair(y_true, y_pred)
+    return float(np.mean(np.abs(pred - truth)))
+
+
+def rmse(y_true: Any, y_pred: Any) -> float:
+    """Root mean squared error, in the series' units; punishes large misses more than MAE."""
+    truth, pred = _pair(y_true, y_pred)
+    return float(np.sqrt(np.mean((pred - truth) ** 2)))
+
+
+def mape(y_true: Any, y_pred: Any) -> float:
+    """Mean absolute percentage error, in %. Undefined where the truth is 0, so that is refused."""
+    truth, pred = _pair(y_true, y_pred)
+    zeros = int(np.sum(truth == 0))
+    if zeros:
+        raise ValueError(
+            f"MAPE divides by the true values and {zeros} of them are 0: it is undefined for "
+            "this series. Report MAE and RMSE instead."
+        )
+    return float(100 * np.mean(np.abs((pred - truth) / truth)))
+
+
+def forecast_scores(y_true: Any, y_pred: Any, with_mape: bool = False) -> dict[str, float]:
+    """MAE and RMSE (and MAPE if asked) of one forecast, as a dict for a results table."""
+    scores = {"MAE": mae(y_true, y_pred), "RMSE": rmse(y_true, y_pred)}
+    if with_mape:
+        scores["MAPE %"] = mape(y_true, y_pred)
+    return scores
+
+
+# ---------------------------------------------------------------------------------- exercises
+def check_persistence_mae(answer: Any, series: pd.Series, train_end: str) -> Any:
+    """Exercise check: the MAE of persistence over the training period, computed out of sight.
+
+    The first training day has no day before it, so it is left out.
+    """
+    from helpers import checks
+
+    train = _regular_series(series)[: pd.Timestamp(train_end)]
+    expected = mae(train.iloc[1:], persistence(train).iloc[1:])
+    hint = (
+        "Persistence forecasts each day by the day before: compare train.iloc[1:] with "
+        "train.shift(1).iloc[1:] (or helpers' persistence), then average the absolute errors."
+    )
+    return checks.check_value(answer, expected, rtol=1e-3, hint=hint)
