@@ -162,8 +162,9 @@ def used_stand_in(notebook: dict) -> bool:
     return False
 
 
-def _note_cell(kind: str, text: str) -> dict:
-    return {"cell_type": "markdown", "metadata": {}, "source": f":::{{{kind}}}\n{text}\n:::"}
+def _note_cell(kind: str, text: str, number: int) -> dict:
+    source = f":::{{{kind}}}\n{text}\n:::"
+    return {"cell_type": "markdown", "id": f"site-note-{number}", "metadata": {}, "source": source}
 
 
 def prepare_page(notebook: dict, *, quick: bool) -> dict:
@@ -181,12 +182,12 @@ def prepare_page(notebook: dict, *, quick: bool) -> dict:
             cell["source"] = source
         records = cell["cell_type"] == "code" and "helpers.record(" in "".join(cell["source"])
         if records and stand_in:
-            cells.append(_note_cell("warning", STAND_IN_NOTE))
+            cells.append(_note_cell("warning", STAND_IN_NOTE, len(cells)))
         if records and quick:
-            cells.append(_note_cell("note", QUICK_NOTE))
+            cells.append(_note_cell("note", QUICK_NOTE, len(cells)))
         cells.append(cell)
         if number == 0 and stand_in:
-            cells.append(_note_cell("warning", STAND_IN_NOTE))
+            cells.append(_note_cell("warning", STAND_IN_NOTE, len(cells)))
     notebook["cells"] = cells
     return notebook
 
