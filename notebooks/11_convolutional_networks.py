@@ -142,8 +142,7 @@ plt.show()
 # %% [markdown]
 # The Sobel x filter is $-1, -2, -1$ on the left and $+1, +2, +1$ on the right: on a flat
 # region the two sides cancel, and it answers strongly where brightness changes from left to
-# right, i.e. along *vertical* edges (the pillars). Its transpose finds horizontal edges (the
-# roof lines). The box filter averages 25 neighbours and blurs. Each output is smaller than
+# right, i.e. along *vertical* edges. Its transpose finds horizontal edges. The box filter averages 25 neighbours and blurs. Each output is smaller than
 # the input by $k - 1$ pixels per axis: that is `"valid"` padding.
 #
 # **The flip, checked.** SciPy's `convolve2d` is a true convolution. It equals our
@@ -450,7 +449,7 @@ plt.show()
 
 # %%
 digit = x_test[:1]
-probe = keras.Model(cnn.input, [cnn.get_layer("relu1").output, cnn.get_layer("relu2").output])
+probe = keras.Model(cnn.inputs[0], [cnn.get_layer("relu1").output, cnn.get_layer("relu2").output])
 maps1, maps2 = (keras.ops.convert_to_numpy(m)[0] for m in probe(digit))
 print("feature maps: after block 1", maps1.shape, "| after block 2", maps2.shape)
 show_images(digit[..., 0], titles=[f"test digit, label {y_test[0]}"], ncols=1)
@@ -468,8 +467,9 @@ by_hand = np.maximum(conv2d(digit[0], kernels[:, :, None, :], conv1_bias), 0.0)
 np.testing.assert_allclose(maps1, by_hand, atol=1e-5)
 
 # %% [markdown]
-# The first layer's maps are the digit seen through 32 edge-and-stroke detectors (some kernels
-# look like our Sobel filters, turned). The second block's maps are coarser ($11 \times 11$)
+# The first layer's maps are the digit seen through 32 learned filters: compare the kernels
+# with the Sobel filters of section 1 (look for kernels positive on one side and negative on
+# the other) and each map with the digit. The second block's maps are coarser ($11 \times 11$)
 # and less recognisable: each unit combines all 32 maps of the first block over an
 # $8 \times 8$ patch of the digit.
 #
