@@ -284,7 +284,9 @@ x_fit, x_val, y_fit, y_val = train_test_split(
 print(f"{len(x_fit)} images to fit on, {len(x_val)} for validation, {len(x_test)} for the test")
 
 # %% [markdown]
-# The CNN is two blocks of *convolution → ReLU → 2 × 2 max pooling*, then the feature maps
+# The CNN is two blocks of *convolution → ReLU → 2 × 2 max pooling* (the second block with
+# twice as many filters as the first: 32 and 64 in full mode, 16 and 32 in QUICK mode, to
+# stay within its time), then the feature maps
 # are flattened into one vector and a dense layer maps them to 10 logits (softmax lives in the
 # loss, `from_logits=True`, as in lesson 06). The first block sees $3 \times 3$ pixels; after
 # pooling, the second block's $3 \times 3$ window covers $8 \times 8$ pixels of the digit, so
@@ -297,7 +299,7 @@ LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
 def build_cnn(
-    filters=(32, 64), batch_norm=False, augmentation=None, dropout=0.25, global_pool=False
+    filters=(16, 32), batch_norm=False, augmentation=None, dropout=0.25, global_pool=False
 ) -> keras.Sequential:
     """Blocks of Conv2D(3 × 3) [→ BatchNormalization] → ReLU → MaxPooling2D, then 10 logits.
 
@@ -335,33 +337,46 @@ def build_dense() -> keras.Sequential:
     )
 
 
-cnn = build_cnn()
+MNIST_FILTERS = (16, 32) if QUICK else (32, 64)
+cnn = build_cnn(MNIST_FILTERS)
 dense = build_dense()
 cnn.summary()
 
 # %%
 # Check: the parameter count is the formula's, layer by layer
 side = output_size(output_size(output_size(output_size(28, 3), 2, 2), 3), 2, 2)  # 28→26→13→11→5
-expected_params = conv_params(3, 1, 32) + conv_params(3, 32, 64) + (side * side * 64 + 1) * 10
+first, second = MNIST_FILTERS
+expected_params = (
+    conv_params(3, 1, first) + conv_params(3, first, second) + (side * side * second + 1) * 10
+)
 assert cnn.count_params() == expected_params, (cnn.count_params(), expected_params)
 print(f"CNN: {cnn.count_params():,} parameters | dense network: {dense.count_params():,}")
 
 # %% [markdown]
-# Both are trained the same way: Adam, batches of 64, early stopping on the validation
-# accuracy that restores the best weights. `EpochTimer` (in `helpers/callbacks.py`) measures
-# each epoch's training pass with `time.perf_counter`, without the validation pass, and
-# `per_epoch()` reports the median over the epochs *after the first*: the first one also
-# traces and compiles the training step.
+# Both are trained the same way: batches of 64 and Adam, with a learning rate that starts at
+# 0.003 and decays to 0 along a cosine over the planned epochs (large steps first, fine ones
+# at the end); early stopping watches the validation *loss*, which moves more smoothly than
+# the validation accuracy, and restores the best weights. `EpochTimer` (in
+# `helpers/callbacks.py`) measures each epoch's training pass with `time.perf_counter`,
+# without the validation pass, and `per_epoch()` reports the median over the epochs *after
+# the first*: the first one also traces and compiles the training step.
 
 # %%
-EPOCHS = 10 if QUICK else 12
+EPOCHS = 12 if QUICK else 8
+BATCH = 64
 
 
 def train(model, x, y, epochs, learning_rate=1e-3, callbacks=(), **fit_args):
-    """Compile with Adam and the logits loss, fit with validation data, return the history."""
-    model.compile(keras.optimizers.Adam(learning_rate), loss=LOSS, metrics=["accuracy"])
+    """Compile with Adam and the logits loss, fit, return the history.
+
+    The learning rate decays from ``learning_rate`` to 0 along a cosine over all the planned
+    steps: large steps while far from a minimum, small ones to settle into it at the end.
+    """
+    steps = epochs * -(-len(x) // BATCH)  # batches per epoch (rounded up) times epochs
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
+    model.compile(keras.optimizers.Adam(schedule), loss=LOSS, metrics=["accuracy"])
     return model.fit(
-        x, y, epochs=epochs, batch_size=64, callbacks=list(callbacks), verbose=0, **fit_args
+        x, y, epochs=epochs, batch_size=BATCH, callbacks=list(callbacks), verbose=0, **fit_args
     )
 
 
@@ -369,17 +384,15 @@ results = {}
 histories = {}
 for name, model in {"dense (lesson 06)": dense, "CNN": cnn}.items():
     timer = EpochTimer()
-    stop = keras.callbacks.EarlyStopping(
-        monitor="val_accuracy", patience=3, restore_best_weights=True
-    )
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
     histories[name] = train(
-        model, x_fit, y_fit, EPOCHS, callbacks=[timer, stop], validation_data=(x_val, y_val)
+        model, x_fit, y_fit, EPOCHS, 3e-3, callbacks=[timer, stop], validation_data=(x_val, y_val)
     )
     results[name] = {
         "parameters": model.count_params(),
         "epochs run": len(timer.seconds),
         "best epoch": stop.best_epoch + 1,
-        "validation accuracy": max(histories[name].history["val_accuracy"]),
+        "validation accuracy": histories[name].history["val_accuracy"][stop.best_epoch],
         "seconds per epoch": timer.per_epoch(),
         "first epoch (s)": timer.seconds[0],
     }
@@ -401,15 +414,11 @@ dense_test_accuracy = summary.loc["dense (lesson 06)", "test accuracy"]
 summary
 
 # %%
-# The course's targets: 0.990 in full mode (60 000 training images), 0.980 in QUICK mode
-# (8 000 of the official test images for training, 2 000 for testing). QUICK mode's few
-# epochs leave the result a few tenths of a point from seed to seed (the README gives
-# mean ± sd over seeds), so only full mode asserts it.
+# Check: the course's targets, 0.990 in full mode (60 000 training images), 0.980 in QUICK
+# mode (8 000 of the official test images for training, 2 000 for testing)
 target = 0.980 if QUICK else 0.990
-print(f"CNN test accuracy {cnn_test_accuracy:.4f}: target {target} "
-      f"{'reached' if cnn_test_accuracy >= target else 'NOT reached'}")
-if not QUICK:
-    assert cnn_test_accuracy >= target, f"CNN test accuracy {cnn_test_accuracy:.4f} < {target}"
+print(f"CNN test accuracy {cnn_test_accuracy:.4f} (target {target})")
+assert cnn_test_accuracy >= target, f"CNN test accuracy {cnn_test_accuracy:.4f} < {target}"
 
 # %%
 ratio = summary.loc["dense (lesson 06)", "parameters"] / summary.loc["CNN", "parameters"]
@@ -432,19 +441,19 @@ print(f"One training epoch of the CNN takes {slower:.1f} times as long as the de
 #
 # ## 3. What the CNN learned
 #
-# The 32 filters of the first layer are $3 \times 3$ kernels, like our hand-made Sobel and
-# blur filters, but learned. Below: each kernel (blue negative, red positive) and what it
-# makes of one test digit, then the first 16 of the 64 feature maps of the second block.
+# The filters of the first layer are $3 \times 3$ kernels, like our hand-made Sobel and
+# blur filters, but learned. Below: the first 16 kernels (blue negative, red positive), what
+# they make of one test digit, then the first 16 feature maps of the second block.
 
 # %%
-kernels = cnn.get_layer("conv1").get_weights()[0][:, :, 0, :]  # (3, 3, 32)
+kernels = cnn.get_layer("conv1").get_weights()[0][:, :, 0, :]  # (3, 3, filters)
 limit = np.abs(kernels).max()
-fig, axes = plt.subplots(2, 16, figsize=(16, 2.3))
+fig, axes = plt.subplots(1, 16, figsize=(16, 1.4))
 for i, ax in enumerate(axes.flat):
     ax.imshow(kernels[:, :, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
     ax.set_title(str(i), fontsize=8)
     ax.axis("off")
-fig.suptitle("The 32 learned 3 × 3 kernels of conv1")
+fig.suptitle(f"Learned 3 × 3 kernels of conv1 ({kernels.shape[-1]} in all, 16 shown)")
 plt.show()
 
 # %%
@@ -467,10 +476,10 @@ by_hand = np.maximum(conv2d(digit[0], kernels[:, :, None, :], conv1_bias), 0.0)
 np.testing.assert_allclose(maps1, by_hand, atol=1e-5)
 
 # %% [markdown]
-# The first layer's maps are the digit seen through 32 learned filters: compare the kernels
+# The first layer's maps are the digit seen through its learned filters: compare the kernels
 # with the Sobel filters of section 1 (look for kernels positive on one side and negative on
 # the other) and each map with the digit. The second block's maps are coarser ($11 \times 11$)
-# and less recognisable: each unit combines all 32 maps of the first block over an
+# and less recognisable: each unit combines all the maps of the first block over an
 # $8 \times 8$ patch of the digit.
 #
 # ## 4. Batch normalisation: what it measurably does
@@ -501,7 +510,7 @@ np.testing.assert_allclose(maps1, by_hand, atol=1e-5)
 # `helpers/callbacks.py`), and report the validation accuracy at the end.
 
 # %%
-BN_IMAGES = 1500 if QUICK else 10000
+BN_IMAGES = 1000 if QUICK else 10000
 BN_EPOCHS = 3 if QUICK else 5
 LEARNING_RATES = {"normal": 0.05, "high": 0.5}
 
@@ -597,9 +606,9 @@ plt.show()
 
 # %% [markdown]
 # The experiment: few training images per run, the CNN with and without augmentation, trained
-# the same fixed number of epochs, over three seeds (each seed draws a different small
-# training set and different initial weights, the same for both variants). We compare
-# accuracy on the validation images, which no run trains on.
+# the same fixed number of epochs (learning rate from 0.003, as for MNIST), over three seeds
+# (each seed draws a different small training set and different initial weights, the same
+# for both variants). We compare accuracy on the validation images, which no run trains on.
 
 # %%
 SMALL = 250 if QUICK else 1000
@@ -614,7 +623,7 @@ for run_seed in SEEDS:
     for augmented_run in (False, True):
         keras.utils.set_random_seed(run_seed)
         model = build_cnn((16, 32), augmentation=mnist_augmentation() if augmented_run else None)
-        train(model, x_small, y_small, SMALL_EPOCHS)
+        train(model, x_small, y_small, SMALL_EPOCHS, 3e-3)
         aug_rows.append(
             {
                 "seed": run_seed,
@@ -655,7 +664,14 @@ print(
 # The model takes raw pixels: augmentation (horizontal flips, which keep these labels, and
 # small shifts) comes first, then `Rescaling` to $[0, 1]$, then three blocks of
 # *convolution → batch normalisation → ReLU → pooling*. Everything is inside the model, so
-# `predict` on a new photo needs no separate preprocessing.
+# `predict` on a new photo needs no separate preprocessing. The `BatchNormalization` layers
+# use `momentum=0.9` instead of Keras's default 0.99 because `evaluate` and `predict` use their
+# moving averages, and with 0.9 these forget their starting values within a few dozen
+# training steps ($0.9^{50} \approx 0.005$) where 0.99 needs several hundred
+# ($0.99^{50} \approx 0.6$), more than a short run (QUICK mode's) has.
+#
+# It is trained like the MNIST networks (Adam, a learning rate decaying along a cosine, early
+# stopping on the validation loss), starting from a learning rate of 0.001.
 
 # %%
 with warnings.catch_warnings(record=True) as caught:
@@ -686,7 +702,7 @@ def build_cifar_cnn() -> keras.Model:
     x = keras.layers.Rescaling(1 / 255)(x)
     for width in (32, 64, 128):
         x = keras.layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
-        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.BatchNormalization(momentum=0.9)(x)
         x = keras.layers.ReLU()(x)
         x = keras.layers.MaxPooling2D(2)(x)
     x = keras.layers.Flatten()(x)
@@ -726,22 +742,19 @@ np.testing.assert_allclose(
 )
 
 # %%
-CIFAR_EPOCHS = 2 if QUICK else 10
-cifar_model.compile(keras.optimizers.Adam(1e-3), loss=LOSS, metrics=["accuracy"])
+CIFAR_EPOCHS = 4 if QUICK else 8
 cifar_timer = EpochTimer()
-cifar_history = cifar_model.fit(
+cifar_stop = keras.callbacks.EarlyStopping(
+    monitor="val_loss", patience=3, restore_best_weights=True
+)
+cifar_history = train(
+    cifar_model,
     xc_fit,
     yc_fit,
+    CIFAR_EPOCHS,
+    1e-3,
+    callbacks=[cifar_timer, cifar_stop],
     validation_data=(xc_val, yc_val),
-    epochs=CIFAR_EPOCHS,
-    batch_size=64,
-    callbacks=[
-        cifar_timer,
-        keras.callbacks.EarlyStopping(
-            monitor="val_accuracy", patience=3, restore_best_weights=True
-        ),
-    ],
-    verbose=0,
 )
 plot_history(
     cifar_history,
@@ -763,7 +776,12 @@ if STAND_IN:
         "This says nothing about CIFAR-10."
     )
 else:
-    print(f"CIFAR-10 test accuracy: {cifar_test_accuracy:.3f}")
+    print(f"CIFAR-10 test accuracy: {cifar_test_accuracy:.3f} (the course's target: 0.75)")
+
+# %% [markdown]
+# The course's target for this network on the real CIFAR-10 (full mode) is a test accuracy
+# of at least 0.75. It is measured by learners who run the lesson online, with the real
+# download; on a machine without it, QUICK mode's stand-in says nothing about that number.
 
 # %% [markdown]
 # > **Common mistakes**
