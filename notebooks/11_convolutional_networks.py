@@ -510,7 +510,7 @@ np.testing.assert_allclose(maps1, by_hand, atol=1e-5)
 # `helpers/callbacks.py`), and report the validation accuracy at the end.
 
 # %%
-BN_IMAGES = 1000 if QUICK else 10000
+BN_IMAGES = 1000 if QUICK else 6000
 BN_EPOCHS = 3 if QUICK else 5
 LEARNING_RATES = {"normal": 0.05, "high": 0.5}
 
@@ -700,7 +700,7 @@ def build_cifar_cnn() -> keras.Model:
     inputs = keras.Input((32, 32, 3))
     x = augmentation(inputs)
     x = keras.layers.Rescaling(1 / 255)(x)
-    for width in (32, 64, 128):
+    for width in (24, 48, 96):
         x = keras.layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
         x = keras.layers.BatchNormalization(momentum=0.9)(x)
         x = keras.layers.ReLU()(x)
