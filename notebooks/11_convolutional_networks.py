@@ -656,7 +656,7 @@ print(
 # The printed lines say which variant won, by how much, and whether that is clearly more
 # than the seed-to-seed spread. (With so few images, a fixed number of epochs and strong
 # augmentation, the augmented network can also still be *under*-fitting when the run ends: it
-# sees a harder task. More epochs help it more than the plain one.)
+# sees a harder task, and may need more epochs than the plain one to show its benefit.)
 #
 # ## 6. CIFAR-10: batch normalisation and augmentation in one model
 #
