@@ -1,0 +1,151 @@
+"""The NumPy convolution and pooling of helpers.convolution agree with Keras's own layers.
+
+Keras computes in float32 and the NumPy versions in float64, on inputs of order 1 with at
+most 3 * 3 * 3 = 27 products per output: agreement is asserted to rtol = atol = 1e-5.
+"""
+
+import itertools
+
+import keras
+import numpy as np
+import pytest
+from scipy.signal import convolve2d, correlate2d
+
+from helpers.convolution import (
+    average_pool2d,
+    conv2d,
+    conv_params,
+    max_pool2d,
+    output_size,
+    padding_amounts,
+    pool2d,
+)
+
+TOL = {"rtol": 1e-5, "atol": 1e-5}
+STRIDES = (1, 2, 3, (1, 2))
+PADDINGS = ("valid", "same")
+
+
+def _images(shape=(2, 11, 10, 3), seed=0):
+    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    ("stride", "padding", "kernel_size"),
+    list(itertools.product(STRIDES, PADDINGS, (3, (2, 4), 1))),
+)
+def test_conv2d_matches_keras(stride, padding, kernel_size):
+    x = _images()
+    layer = keras.layers.Conv2D(4, kernel_size, strides=stride, padding=padding)
+    expected = keras.ops.convert_to_numpy(layer(x))  # builds the layer with random weights
+    rng = np.random.default_rng(1)
+    kernel, _ = layer.get_weights()
+    bias = rng.normal(size=4).astype(np.float32)  # a non-zero bias, so it is tested too
+    layer.set_weights([kernel, bias])
+    expected = keras.ops.convert_to_numpy(layer(x))
+    got = conv2d(x, kernel, bias, stride=stride, padding=padding)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, **TOL)
+
+
+@pytest.mark.parametrize(
+    ("stride", "padding", "pool_size", "mode"),
+    list(itertools.product((None, 1, 2, 3), PADDINGS, (2, 3, (2, 3)), ("max", "average"))),
+)
+def test_pooling_matches_keras(stride, padding, pool_size, mode):
+    x = _images(seed=2)
+    layer_class = keras.layers.MaxPooling2D if mode == "max" else keras.layers.AveragePooling2D
+    layer = layer_class(pool_size=pool_size, strides=stride, padding=padding)
+    expected = keras.ops.convert_to_numpy(layer(x))
+    got = pool2d(x, pool_size, stride, padding, mode=mode)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, **TOL)
+
+
+def test_shorthands_and_single_images():
+    x = _images((7, 9, 2), seed=3)
+    np.testing.assert_array_equal(max_pool2d(x), pool2d(x, mode="max"))
+    np.testing.assert_array_equal(
+        average_pool2d(x, 3, 1, "same"), pool2d(x, 3, 1, "same", "average")
+    )
+    grey = x[:, :, 0]
+    kernel = np.arange(9.0).reshape(3, 3)
+    assert conv2d(grey, kernel).shape == (5, 7)
+    assert max_pool2d(grey).shape == (3, 4)
+    assert conv2d(x, np.ones((3, 3, 2, 5))).shape == (5, 7, 5)
+
+
+def test_cross_correlation_is_convolution_with_the_kernel_flipped():
+    rng = np.random.default_rng(4)
+    image, kernel = rng.normal(size=(8, 9)), rng.normal(size=(3, 3))
+    np.testing.assert_allclose(conv2d(image, kernel), correlate2d(image, kernel, "valid"))
+    np.testing.assert_allclose(
+        conv2d(image, kernel[::-1, ::-1]), convolve2d(image, kernel, "valid")
+    )
+    assert not np.allclose(conv2d(image, kernel), convolve2d(image, kernel, "valid"))
+
+
+def test_a_tiny_case_by_hand():
+    image = np.array([[1, 2, 0], [0, 1, 3], [4, 0, 1]], dtype=float)
+    kernel = np.array([[1, 0], [0, -1]], dtype=float)
+    np.testing.assert_array_equal(conv2d(image, kernel), [[0, -1], [0, 0]])  # x[i,j] - x[i+1,j+1]
+    np.testing.assert_array_equal(max_pool2d(image, 2, 1), [[2, 3], [4, 3]])
+    np.testing.assert_array_equal(average_pool2d(image, 2, 2, "same"), [[1, 1.5], [2, 1]])
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "stride", "padding"),
+    list(itertools.product((5, 6, 7, 28, 32), (1, 2, 3, 5), (1, 2, 3), PADDINGS + (1, 2))),
+)
+def test_output_size_matches_keras_shapes(n, k, stride, padding):
+    if k > n:
+        return
+    if isinstance(padding, int):
+        layers = [keras.layers.ZeroPadding2D(padding), keras.layers.Conv2D(1, k, strides=stride)]
+        formula = (n + 2 * padding - k) // stride + 1  # the formula as the lesson writes it
+        assert output_size(n, k, stride, padding) == formula
+    else:
+        layers = [keras.layers.Conv2D(1, k, strides=stride, padding=padding)]
+    model = keras.Sequential([keras.Input((n, n, 1)), *layers])
+    assert model.output_shape[1:3] == (output_size(n, k, stride, padding),) * 2
+
+
+def test_same_padding_puts_the_extra_zero_after():
+    assert padding_amounts(6, 3, 2, "same") == (0, 1)
+    assert padding_amounts(5, 4, 1, "same") == (1, 2)
+    assert padding_amounts(5, 3, 1, "valid") == (0, 0)
+    assert padding_amounts(5, 3, 1, 2) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("kernel_size", "c_in", "c_out"), [(3, 1, 32), (3, 32, 64), (5, 3, 16), ((1, 7), 8, 4)]
+)
+def test_conv_params_matches_count_params(kernel_size, c_in, c_out):
+    layer = keras.layers.Conv2D(c_out, kernel_size)
+    layer.build((None, 12, 12, c_in))
+    assert conv_params(kernel_size, c_in, c_out) == layer.count_params()
+    no_bias = keras.layers.Conv2D(c_out, kernel_size, use_bias=False)
+    no_bias.build((None, 12, 12, c_in))
+    assert conv_params(kernel_size, c_in, c_out, bias=False) == no_bias.count_params()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: conv2d(np.ones((5, 5, 3)), np.ones((3, 3, 2, 4))), "channels"),
+        (lambda: conv2d(np.ones((5, 5)), np.ones((3, 3, 1))), "kernel must have shape"),
+        (lambda: conv2d(np.ones(5), np.ones((3, 3))), "must be an image"),
+        (lambda: conv2d(np.full((5, 5), np.nan), np.ones((3, 3))), "nan"),
+        (lambda: conv2d(np.array([["a"]]), np.ones((1, 1))), "numbers"),
+        (lambda: conv2d(np.ones((5, 5, 1)), np.ones((3, 3, 1, 2)), np.ones(3)), "bias"),
+        (lambda: conv2d(np.ones((5, 5)), np.ones((3, 3)), stride=0), "stride"),
+        (lambda: conv2d(np.ones((5, 5)), np.ones((3, 3)), padding="full"), "padding"),
+        (lambda: conv2d(np.ones((2, 2)), np.ones((3, 3))), "does not fit"),
+        (lambda: pool2d(np.ones((4, 4)), mode="median"), "mode"),
+        (lambda: conv_params(3, 0, 4), "c_in"),
+        (lambda: output_size(5, 3, 1, -1), "padding"),
+    ],
+)
+def test_bad_input_is_explained(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
