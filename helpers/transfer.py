@@ -426,14 +426,16 @@ def paired_gain(
     return pd.DataFrame(rows).set_index("k")
 
 
-def check_gain(answer: float, results: pd.DataFrame, regime: str, k: int):
-    """Exercise check: the mean paired gain of ``regime`` over from scratch at budget ``k``.
+def check_gain(
+    answer: float, results: pd.DataFrame, regime: str, k: int, baseline: str = "scratch"
+):
+    """Exercise check: the mean paired gain of ``regime`` over ``baseline`` at budget ``k``.
 
     The reference is computed here, out of the learner's sight, from the same ``results``.
     """
     from helpers import checks
 
-    expected = paired_gain(results, regime).loc[k, "mean_gain"]
+    expected = paired_gain(results, regime, baseline).loc[k, "mean_gain"]
     return checks.check_value(
         answer,
         expected,
