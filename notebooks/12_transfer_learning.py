@@ -285,14 +285,13 @@ smallest = tr.paired_gain(results, "fine_tuning").loc[BUDGETS[0]]
 smallest_fe = tr.paired_gain(results, "feature_extraction").loc[BUDGETS[0]]
 
 # %% [markdown]
-# Read the plot and the tables together. The spread over draws is widest at the smallest
-# budget, where a draw of five images per class can be lucky or unlucky; a gain there counts
-# only if it stands out of that spread. With more labels of its own, a network trained from
-# scratch needs less of what another task taught it, so any gain should shrink as $k$
-# grows. And on MNIST the bar is high: even a randomly initialised CNN has useful
-# edge-like features, which is why scratch training does well from few images. Whatever
-# this run shows, one run or one seed cannot tell you whether transfer helped; the README
-# reports these numbers over several seeds.
+# Read the plot and the tables together. At the smallest budget a draw of five images per
+# class can be lucky or unlucky, so expect the widest spread there; a gain counts only if it
+# stands out of the spread. With more labels of its own, a network trained from scratch
+# needs less of what another task taught it, so any gain should shrink as $k$ grows. And
+# on MNIST the bar is high: look at how well the from-scratch line already does from a few
+# images. Whatever this run shows, one run or one seed cannot tell you whether transfer
+# helped; the README reports these numbers over several seeds.
 #
 # ## 6. MobileNetV2 on CIFAR-10
 #
