@@ -63,6 +63,20 @@ def test_budget_split_is_stratified_and_complete():
         tr.budget_split(x, y, seed=0, val_fraction=1.5)
 
 
+def test_fit_fixed_steps_uses_every_image_for_the_steps_asked():
+    keras.utils.set_random_seed(0)
+    x, y = small_task()  # 40 images: 5 batches of 8 per epoch
+    model = tr.compile_for_labels(tr.build_classifier(2), 1e-3)
+    few = tr.TrainSettings(steps=10, min_epochs=1, batch_size=8)
+    assert tr.fit_fixed_steps(model, (x, y), few, 0) == 2
+    assert model.optimizer.iterations.numpy() == 10
+    longer = tr.TrainSettings(steps=10, min_epochs=3, batch_size=8)
+    assert tr.fit_fixed_steps(model, (x, y), longer, 0) == 3  # at least min_epochs
+    assert model.optimizer.iterations.numpy() == 10 + 15
+    with pytest.raises(ValueError, match="steps"):
+        tr.fit_fixed_steps(model, (x, y), tr.TrainSettings(steps=0), 0)
+
+
 def test_as_images_adds_the_channel_and_refuses_other_shapes():
     x, _ = digits()
     assert tr.as_images(x).shape == (60, 28, 28, 1) and tr.as_images(x).dtype == np.float32
@@ -74,8 +88,8 @@ def test_classifier_shapes_and_parameter_count():
     model = tr.build_classifier(5)
     assert model.output_shape == (None, 5)
     base = model.get_layer("base")
-    assert base.output_shape == (None, 800)
-    assert model.get_layer("head").count_params() == 800 * 5 + 5
+    assert base.output_shape == (None, 1600)
+    assert model.get_layer("head").count_params() == 1600 * 5 + 5
 
 
 def test_freeze_below_freezes_bottom_and_keeps_batch_norm_frozen():
@@ -106,11 +120,11 @@ def test_regimes_freeze_what_they_say_and_restart_each_time():
     keras.utils.set_random_seed(0)
     x, y = small_task()
     pretrained = tr.build_classifier(2).get_layer("base")
-    settings = tr.TrainSettings(max_epochs=3, patience=3, batch_size=8)
+    settings = tr.TrainSettings(steps=10, min_epochs=1, batch_size=8)
     regimes = tr.Regimes(pretrained, 2, settings)
-    data = tr.budget_split(x, y, seed=0)
+    data = (x, y)
     base_before = [w.copy() for w in regimes.base.get_weights()]
-    features = tr.budget_split(regimes.features(x), y, seed=0)
+    features = (regimes.features(x), y)
     head = regimes.feature_extraction(features, seed=0)
     first_head = [w.copy() for w in head.get_weights()]
     tuned = regimes.fine_tuning(data, seed=0)
@@ -136,7 +150,7 @@ def test_fine_tuning_before_a_head_is_refused():
     regimes = tr.Regimes(tr.build_classifier(2).get_layer("base"), 2, tr.TrainSettings())
     x, y = small_task()
     with pytest.raises(RuntimeError, match="head first"):
-        regimes.fine_tuning(tr.budget_split(x, y, seed=0), seed=0)
+        regimes.fine_tuning((x, y), seed=0)
 
 
 def test_head_on_stored_features_equals_head_on_frozen_base():
@@ -144,7 +158,7 @@ def test_head_on_stored_features_equals_head_on_frozen_base():
     x, _ = small_task()
     base = tr.build_classifier(2).get_layer("base")
     base.trainable = False
-    head = tr.build_head(800, 2)
+    head = tr.build_head(1600, 2)
     whole = tr.with_head(base, head)
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(head(tr.extract_features(base, x))),
