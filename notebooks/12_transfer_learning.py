@@ -1,0 +1,557 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 12 · Transfer learning: feature extraction and fine-tuning
+#
+# **Goals.** After this lesson you can
+#
+# * explain why the lower layers of a trained network are worth reusing on a new task, and
+#   what *feature extraction* and *fine-tuning* each train;
+# * pre-train a small CNN on MNIST digits 0-4 and transfer it to digits 5-9 learnt from a
+#   handful of labelled images, next to the same network trained from scratch;
+# * measure the gain over several label draws and report it with its spread, saying plainly
+#   when it is not significant;
+# * use an ImageNet model from `keras.applications` (MobileNetV2) correctly: upscaled inputs,
+#   the model's own `preprocess_input`, the base called with `training=False` so batch
+#   normalisation keeps its statistics, features computed once, then the top blocks
+#   fine-tuned at a low learning rate.
+#
+# **Data.** MNIST (real data, also offline) for the first part; CIFAR-10 and MobileNetV2's
+# ImageNet weights for the second, both downloaded on first use.
+
+# %%
+# Set-up (the same cell opens every lesson): make `helpers` importable, also in Colab,
+# then seed everything, quiet TensorFlow and read QUICK mode. Lesson 00 explains it.
+import subprocess
+import sys
+from pathlib import Path
+
+COURSE_REPO = "https://github.com/dl-course/dl-course.git"
+if "google.colab" in sys.modules and not Path("dl-course").is_dir():
+    subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
+for root in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
+    if (root / "helpers" / "__init__.py").is_file():
+        sys.path.insert(0, str(root))
+        break
+import helpers
+
+QUICK = helpers.setup()
+
+# %%
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+from helpers import checks
+from helpers import transfer as tr
+from helpers.datasets import CIFAR10_CLASSES, load_cifar10, load_mnist
+from helpers.plots import show_images
+
+SEED = helpers.seed()
+if QUICK:  # small enough for the test suite: the smallest budget only, 3 draws
+    BUDGETS, N_DRAWS, PRETRAIN_EPOCHS = (5,), 3, 6
+    SETTINGS = tr.TrainSettings(steps=200, batch_size=16, max_epochs=30, patience=6)
+else:
+    BUDGETS, N_DRAWS, PRETRAIN_EPOCHS = (5, 15, 50, 150), 5, 10
+    SETTINGS = tr.TrainSettings(steps=200, batch_size=16, max_epochs=150, patience=15)
+DRAWS = [100 * SEED + d for d in range(N_DRAWS)]  # another run seed, other label draws
+print(f"label budgets (images per class): {BUDGETS}; {N_DRAWS} draws each; {SETTINGS}")
+
+# %% [markdown]
+# ## 1. The idea
+#
+# A classifier is a composition $f(x) = h_\phi(g_\theta(x))$: a **base** $g_\theta$ (the
+# convolution blocks) turns an image into a vector of features, and a **head** $h_\phi$
+# (here one dense layer) turns the features into one logit per class. Trained on many
+# images, the lower layers of the base learn edges and strokes, the upper ones parts of
+# shapes: features that are useful well beyond the classes they were trained on. Transfer
+# learning keeps them for a new task that has few labels:
+#
+# | regime | starts from | trains | learning rate |
+# |---|---|---|---|
+# | from scratch | random $\theta$, random $\phi$ | $\theta$ and $\phi$ | $\eta$ |
+# | feature extraction | $\theta_{\text{source}}$, random $\phi$ | $\phi$ only | $\eta$ |
+# | fine-tuning | $\theta_{\text{source}}$, $\phi$ from feature extraction | the top of $\theta$ and $\phi$ | $\eta / 10$ |
+#
+# Feature extraction solves
+# $\min_\phi \frac1n \sum_i L\big(h_\phi(g_{\theta_{\text{source}}}(x_i)),\, y_i\big)$ with
+# the base fixed, so $z_i = g_{\theta_{\text{source}}}(x_i)$ can be **computed once** and the
+# head trained on the stored $z_i$: the same optimisation, without running the base again
+# at every epoch. Fine-tuning then moves the top of the base a little, with a learning rate
+# about ten times smaller, so that the features adapt without being destroyed; it starts
+# from the trained head, because a random head would send large, random gradients into the
+# pre-trained layers during the first steps.
+#
+# Everything is trained the same way: on **all** the labelled images of the budget, for the
+# same number of gradient steps (`SETTINGS.steps`, and at least `SETTINGS.min_epochs`
+# epochs on larger budgets), fixed before any result was seen. Why no
+# validation split and early stopping, as in earlier lessons? Validation images would come
+# out of the budget ("5 labels per class" means 5 in all), and with five per class a 20 %
+# split leaves one validation image per class: its loss jumps from epoch to epoch, so early
+# stopping keeps an epoch chosen by noise, and four images per class are left to learn from.
+# A fixed number of steps, the same for every regime, is the fair choice at such budgets.
+#
+# ## 2. Two tasks from one data set: digits 0-4 and digits 5-9
+#
+# The *source* task is digits 0-4, with all their training images. The *target* task is
+# digits 5-9, relabelled 0-4 (`split_digits` maps digit $5 + j$ to label $j$), of which we
+# may label only $k$ images per class, drawn from the training split. The test images of
+# digits 5-9 score every model once at the end.
+
+# %%
+(x_train_raw, y_train_raw), (x_test_raw, y_test_raw) = load_mnist()
+SOURCE, TARGET = [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]
+x_source, y_source = tr.split_digits(x_train_raw, y_train_raw, SOURCE)
+x_pool, y_pool = tr.split_digits(x_train_raw, y_train_raw, TARGET)  # we draw labels from here
+x_target_test, y_target_test = tr.split_digits(x_test_raw, y_test_raw, TARGET)
+x_source, x_pool, x_target_test = (tr.as_images(x) for x in (x_source, x_pool, x_target_test))
+print(f"source (0-4): {len(x_source):,} training images")
+print(
+    f"target (5-9): {len(x_pool):,} training images to draw labels from, "
+    f"{len(x_target_test):,} test images"
+)
+show_images(
+    x_pool[:12, ..., 0],
+    titles=[f"digit {TARGET[j]} → label {j}" for j in y_pool[:12]],
+    ncols=6,
+)
+plt.show()
+
+# %%
+# Check: the two tasks share no digit, labels are 0-4 in both, and nothing was lost
+assert set(np.unique(y_source)) == set(np.unique(y_pool)) == set(range(5))
+assert len(x_source) + len(x_pool) == len(x_train_raw)
+assert np.array_equal(np.array(TARGET)[y_target_test], y_test_raw[y_test_raw >= 5])
+
+# %% [markdown]
+# ## 3. Pre-training the base on digits 0-4
+#
+# The base is two convolution blocks (32 and 64 filters) ending in
+# $5 \times 5 \times 64 = 1600$ features: the last convolution block's maps, flattened. We do
+# not put a dense layer into the base: trained on digits 0-4, it would specialise in telling
+# *those* apart, while strokes and where they lie serve any digit. The head is one dense
+# layer with 5 logits. The source task has thousands of labels, so here a tenth of them is
+# kept aside for early stopping.
+
+# %%
+source_model = tr.compile_for_labels(tr.build_classifier(len(SOURCE)), SETTINGS.learning_rate)
+source_model.summary()
+source_data = tr.budget_split(x_source, y_source, SEED, val_fraction=0.1)
+pretrain = tr.TrainSettings(max_epochs=PRETRAIN_EPOCHS, patience=2, batch_size=64)
+start = time.perf_counter()
+epochs_kept = tr.fit_early_stopping(source_model, source_data, pretrain, SEED)
+source_val_acc = tr.accuracy(source_model, source_data[2], source_data[3])
+print(
+    f"pre-training: {time.perf_counter() - start:.0f} s, best epoch {epochs_kept} "
+    f"of at most {PRETRAIN_EPOCHS}; validation accuracy on digits 0-4: {source_val_acc:.3f}"
+)
+pretrained_base = source_model.get_layer("base")
+
+# %%
+# Check: the base learnt its own task (chance is 0.2)
+assert source_val_acc > 0.9
+
+# %% [markdown]
+# ## 4. One budget, one draw, three regimes
+#
+# `tr.Regimes` holds the three models of the table above; read it in `helpers/transfer.py`.
+# It copies the pre-trained base, so `pretrained_base` itself is never changed. We draw the
+# smallest budget once and train each regime on the very same images.
+
+# %%
+regimes = tr.Regimes(pretrained_base, n_classes=len(TARGET), settings=SETTINGS)
+print("fine-tuning unfreezes:", regimes.unfrozen)
+k_demo = BUDGETS[0]
+chosen = tr.draw_per_class(y_pool, k_demo, seed=SEED)
+demo_data = (x_pool[chosen], y_pool[chosen])
+steps_per_epoch = -(-len(chosen) // SETTINGS.batch_size)  # batches per epoch, rounded up
+print(
+    f"{k_demo} labelled images per class: {len(chosen)} to fit on, every regime for "
+    f"{max(SETTINGS.min_epochs, round(SETTINGS.steps / steps_per_epoch))} epochs"
+)
+show_images(demo_data[0][:10, ..., 0], titles=[f"digit {TARGET[j]}" for j in demo_data[1][:10]])
+plt.show()
+
+# %%
+# Check: exactly k images of every class, all from the training split
+assert np.array_equal(np.bincount(y_pool[chosen]), [k_demo] * len(TARGET))
+assert len(np.unique(chosen)) == len(chosen)
+
+# %%
+frozen_weights = [w.copy() for w in regimes.base.get_weights()]
+demo_features = (regimes.features(x_pool[chosen]), y_pool[chosen])
+target_test_features = regimes.features(x_target_test)
+demo = {
+    "scratch": tr.accuracy(regimes.scratch(demo_data, SEED), x_target_test, y_target_test),
+    "feature_extraction": tr.accuracy(
+        regimes.feature_extraction(demo_features, SEED), target_test_features, y_target_test
+    ),
+}
+tuned = regimes.fine_tuning(demo_data, SEED)
+demo["fine_tuning"] = tr.accuracy(tuned, x_target_test, y_target_test)
+for regime, acc in demo.items():
+    print(f"{tr.REGIME_LABELS[regime]:40} test accuracy {acc:.3f}")
+
+# %% [markdown]
+# What each regime changed is a fact we can check on the weights: feature extraction left
+# the base exactly as pre-trained, and fine-tuning changed only the unfrozen top.
+
+# %%
+# Check: the frozen base is untouched; fine-tuning moved conv2 but not conv1
+for before, after in zip(frozen_weights, regimes.base.get_weights(), strict=True):
+    np.testing.assert_array_equal(before, after)
+tuned_base = tuned.get_layer("base")
+np.testing.assert_array_equal(
+    tuned_base.get_layer("conv1").get_weights()[0],
+    pretrained_base.get_layer("conv1").get_weights()[0],
+)
+assert not np.array_equal(
+    tuned_base.get_layer("conv2").get_weights()[0],
+    pretrained_base.get_layer("conv2").get_weights()[0],
+)
+
+# %% [markdown]
+# One draw of a few images is an anecdote: another draw, or another initialisation, can
+# reorder the three lines above. Hence the next section.
+#
+# ## 5. Every budget, several draws
+#
+# For each budget $k$ and each draw, `tr.compare_regimes` draws $k$ images per class and
+# trains the three regimes on them. Because the three regimes of one draw saw the same
+# images, we compare them **draw by draw**: the gain of a regime over training from scratch
+# is $d_j = a^{\text{regime}}_j - a^{\text{scratch}}_j$ for draw $j$, reported as
+# $\bar d \pm s_d$. With $n$ draws, a one-sample $t$-test of the $d_j$ against zero,
+# $t = \bar d / (s_d / \sqrt{n})$ with $n - 1$ degrees of freedom, says whether the gain is
+# distinguishable from noise; with so few draws only a large and steady gain is.
+
+# %%
+start = time.perf_counter()
+results = tr.compare_regimes(
+    regimes, (x_pool, y_pool), (x_target_test, y_target_test), BUDGETS, DRAWS
+)
+print(f"{len(results)} trained models in {time.perf_counter() - start:.0f} s")
+tr.summarise(results).round(3)
+
+# %%
+tr.plot_accuracy_vs_budget(results, title="MNIST 5-9 learnt from k labelled images per class")
+plt.show()
+
+# %%
+gains = {
+    regime: tr.paired_gain(results, regime) for regime in ("feature_extraction", "fine_tuning")
+}
+for regime, table in gains.items():
+    print(f"{tr.REGIME_LABELS[regime]} minus from scratch, per draw:")
+    print(table.round(3).to_string(), "\n")
+
+# %%
+# Check: every budget and draw has its three regimes, each scored on every test image
+assert len(results) == len(BUDGETS) * len(DRAWS) * 3
+assert results["accuracy"].between(0, 1).all()
+
+# %% [markdown]
+# **Reading the result.** The verdict below is printed from the numbers of this run, for
+# each regime at each budget: "larger than its spread" when the mean gain exceeds the
+# standard deviation of the gains over draws, "significant" when the $t$-test gives
+# $p < 0.05$, and otherwise "not significant": a difference that another set of draws
+# could well reverse.
+
+# %%
+for regime, table in gains.items():
+    for k, row in table.iterrows():
+        if row["significant"] and row["mean_gain"] > 0:
+            verdict = "significant gain"
+        elif row["significant"]:
+            verdict = "significant LOSS"
+        elif row["beyond_spread"]:
+            verdict = "gain larger than its spread, but not significant"
+        else:
+            verdict = "not significant"
+        print(
+            f"k = {k:>3}: {regime:18} {row['mean_gain']:+.3f} ± {row['sd_gain']:.3f} "
+            f"(p = {row['p_value']:.2f}) → {verdict}"
+        )
+smallest = tr.paired_gain(results, "fine_tuning").loc[BUDGETS[0]]
+smallest_fe = tr.paired_gain(results, "feature_extraction").loc[BUDGETS[0]]
+
+# %% [markdown]
+# Read the plot and the tables together. At the smallest budget a draw of five images per
+# class can be lucky or unlucky, so expect the widest spread there; a gain counts only if it
+# stands out of the spread. With more labels of its own, a network trained from scratch
+# needs less of what another task taught it, so any gain should shrink as $k$ grows (QUICK
+# mode runs the smallest budget only; the full run draws the whole curve). And
+# on MNIST the bar is high: look at how well the from-scratch line already does from a few
+# images. Whatever this run shows, one run or one seed cannot tell you whether transfer
+# helped; the README reports these numbers over several seeds.
+#
+# ## 6. MobileNetV2 on CIFAR-10
+#
+# Real transfer learning starts from a network trained on a large data set: MobileNetV2,
+# trained on ImageNet (1.28 million photographs, 1,000 classes), from `keras.applications`.
+# Three details decide whether it works:
+#
+# * **Size.** ImageNet images are seen at 224 px; at CIFAR-10's 32 px the base's last
+#   feature map would be $1 \times 1$ and its filters would see objects far smaller than
+#   they were trained on. We upscale to 96 px or more (weights exist for 96, 128, 160, 192
+#   and 224 px).
+# * **The model's own preprocessing.** `keras.applications.mobilenet_v2.preprocess_input`
+#   maps pixels from $[0, 255]$ to $[-1, 1]$, as in training. Other models expect other
+#   things (some BGR channel order with ImageNet means subtracted): always use the function
+#   that belongs to the model. CIFAR-10 is RGB, as MobileNetV2 expects.
+# * **Batch normalisation.** MobileNetV2 has a `BatchNormalization` layer after every
+#   convolution. In training mode it normalises with the statistics of the current batch
+#   and updates its stored averages, which would overwrite ImageNet's statistics with those
+#   of a few small batches. Calling the base with `training=False` keeps it in inference
+#   mode, also when its layers are unfrozen for fine-tuning; `tr.freeze_below` also keeps
+#   those layers frozen.
+#
+# The width multiplier $\alpha$ scales every layer's number of filters; $\alpha = 0.35$
+# has about $0.35^2 \approx 1/8$ of the full model's multiply-adds, which is what makes a
+# CPU run of this part short; the full mode uses $\alpha = 1$.
+
+# %%
+if QUICK:
+    SIZE, ALPHA, N_TRAIN, N_TEST, FT_EPOCHS, BATCH = 96, 0.35, 300, 100, 1, 32
+else:
+    SIZE, ALPHA, N_TRAIN, N_TEST, FT_EPOCHS, BATCH = 96, 1.0, 10_000, 5_000, 2, 64
+(cifar_x_train, cifar_y_train), (cifar_x_test, cifar_y_test) = load_cifar10()
+rng = np.random.default_rng(SEED)
+pick_train = rng.choice(len(cifar_x_train), size=N_TRAIN, replace=False)
+pick_test = rng.choice(len(cifar_x_test), size=N_TEST, replace=False)
+cx_train, cy_train = cifar_x_train[pick_train], cifar_y_train[pick_train]
+cx_test, cy_test = cifar_x_test[pick_test], cifar_y_test[pick_test]
+print(f"{N_TRAIN:,} training and {N_TEST:,} test images, upscaled from 32 to {SIZE} px")
+show_images(cx_train[:8], titles=[CIFAR10_CLASSES[c] for c in cy_train[:8]])
+plt.show()
+
+# %% [markdown]
+# In full mode the ImageNet weights are required: if Keras cannot download them,
+# `load_mobilenet_base` stops with a message saying what to do. In QUICK mode (the test
+# suite, possibly offline) it falls back to random weights and says so loudly: the numbers
+# of this section then only show that the code runs.
+
+# %%
+mobilenet, pretrained = tr.load_mobilenet_base(SIZE, ALPHA, allow_untrained=QUICK)
+print(
+    f"MobileNetV2 alpha={ALPHA} at {SIZE} px: {mobilenet.count_params():,} weights, "
+    f"{'ImageNet weights' if pretrained else 'RANDOM weights (meaningless)'}; "
+    f"{mobilenet.output_shape[-1]} features per image"
+)
+
+# %% [markdown]
+# **Features, computed once.** `mobilenet_features` upscales and preprocesses each batch on
+# the fly and calls `base(batch, training=False)`. On a CPU this forward pass is the
+# expensive part, so it runs once per image, and its speed is worth knowing:
+
+# %%
+start = time.perf_counter()
+train_feats, images_per_s = tr.mobilenet_features(mobilenet, cx_train, SIZE)
+test_feats, _ = tr.mobilenet_features(mobilenet, cx_test, SIZE)
+print(
+    f"features of {N_TRAIN + N_TEST:,} images in {time.perf_counter() - start:.0f} s; "
+    f"{images_per_s:.0f} images/s after the first batch"
+)
+
+# %%
+# Hundreds of labels: here a validation split can stop the head's training.
+cifar_settings = tr.TrainSettings(max_epochs=SETTINGS.max_epochs, patience=SETTINGS.patience)
+feature_data = tr.budget_split(train_feats, cy_train, SEED, val_fraction=0.2)
+cifar_head = tr.compile_for_labels(
+    tr.build_head(train_feats.shape[1], len(CIFAR10_CLASSES)), cifar_settings.learning_rate
+)
+tr.fit_early_stopping(cifar_head, feature_data, cifar_settings, SEED)
+head_acc = tr.accuracy(cifar_head, test_feats, cy_test)
+print(f"head on frozen MobileNetV2 features: test accuracy {head_acc:.3f} (chance 0.100)")
+
+# %% [markdown]
+# **Fine-tuning the top blocks.** The head is put on top of the base, the last two inverted
+# residual blocks and the final $1 \times 1$ convolution are unfrozen (not their batch
+# normalisation), and the whole is trained for a few epochs at a learning rate ten times
+# lower. Now every step runs the full network on upscaled images, forward and backward
+# through the unfrozen part, which is why it comes after the cheap head, on few epochs.
+
+# %%
+bn_before = {
+    v.path: keras.ops.convert_to_numpy(v).copy() for v in mobilenet.weights if "moving" in v.path
+}
+bottom_before = mobilenet.get_layer("Conv1").get_weights()[0].copy()
+unfrozen = tr.freeze_below(mobilenet, "block_15_expand")
+classifier = tr.compile_for_labels(
+    tr.mobilenet_classifier(mobilenet, cifar_head, SIZE), cifar_settings.fine_tune_learning_rate
+)
+print(
+    f"unfrozen layers with weights: {len(unfrozen)}, from {unfrozen[0]} to {unfrozen[-1]}; "
+    f"trainable weights {sum(int(np.prod(w.shape)) for w in classifier.trainable_weights):,}"
+)
+image_data = tr.budget_split(cx_train, cy_train, SEED, val_fraction=0.2)
+tune_settings = tr.TrainSettings(
+    max_epochs=FT_EPOCHS,
+    patience=1,
+    batch_size=BATCH,
+    fine_tune_learning_rate=cifar_settings.fine_tune_learning_rate,
+)
+start = time.perf_counter()
+tr.fit_early_stopping(classifier, image_data, tune_settings, SEED)
+tune_seconds = time.perf_counter() - start
+tuned_acc = tr.accuracy(classifier, cx_test, cy_test)
+print(f"fine-tuned {FT_EPOCHS} epochs in {tune_seconds:.0f} s: test accuracy {tuned_acc:.3f}")
+
+# %%
+# Check: batch normalisation kept its statistics and the bottom of the base did not move
+for v in mobilenet.weights:
+    if "moving" in v.path:
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(v), bn_before[v.path])
+np.testing.assert_array_equal(mobilenet.get_layer("Conv1").get_weights()[0], bottom_before)
+assert not any(
+    isinstance(mobilenet.get_layer(n), keras.layers.BatchNormalization) for n in unfrozen
+)
+
+# %%
+if pretrained:
+    print(
+        f"ImageNet features: head {head_acc:.3f}, after fine-tuning {tuned_acc:.3f} "
+        f"({tuned_acc - head_acc:+.3f}); chance is 0.100."
+    )
+else:
+    print("Random base: the accuracies above mean nothing. Run online for the real ones.")
+
+# %% [markdown]
+# > **Common mistakes**
+# >
+# > * Feeding CIFAR-10's 32 px images straight into MobileNet: it transfers poorly at that
+# >   size. Upscale (96-160 px) and use the model's own `preprocess_input`.
+# > * Forgetting `preprocess_input`, or using another model's (e.g. a BGR, mean-subtracted
+# >   one for an RGB $[-1, 1]$ model): the features are then computed on inputs the network
+# >   never saw.
+# > * Unfreezing a base that contains batch normalisation without calling it with
+# >   `training=False`: the first fine-tuning batches overwrite its ImageNet statistics and
+# >   accuracy collapses.
+# > * Fine-tuning with a random head, or at the original learning rate: large early
+# >   gradients wreck the pre-trained features. Train the head first, then unfreeze the top
+# >   at a learning rate about ten times lower.
+# > * Passing the test set as `validation_data`: early stopping then chooses on it. Hold
+# >   out validation images from the training data, and when the budget is a few labels per
+# >   class, stop after a fixed number of steps instead: early stopping on one validation
+# >   image per class picks an epoch by chance.
+# > * Claiming a transfer gain from one seed. Repeat over draws and report mean ± sd.
+# > * Loading models through TF-Hub's `hub.KerasLayer` in Keras 3: it breaks; use
+# >   `keras.applications`.
+#
+# ## Exercises
+#
+# **Exercise 1: what fine-tuning trains.** In the MNIST part, fine-tuning trains `conv2`
+# (3 x 3 kernels, 32 input channels, 64 filters) and the head (1,600 features in, 5 logits
+# out). How many weights is that? Count them by hand.
+
+# %%
+answer_tuned_weights = ...  # a whole number
+
+HINT_TUNED = (
+    "A convolution has one k x k kernel per (input channel, filter) pair plus one bias per"
+    " filter; a dense layer one weight per (input, output) pair plus one bias per output."
+)
+checks.check_digest(answer_tuned_weights, "eb121ecd7d829ba1", hint=HINT_TUNED)
+
+# %% [markdown]
+# **Exercise 2: the preprocessing.** What range do MobileNetV2's inputs have after
+# `keras.applications.mobilenet_v2.preprocess_input`? Answer "a", "b" or "c":
+#
+# * (a) $[0, 1]$; (b) $[-1, 1]$; (c) each channel minus its ImageNet mean, channels in BGR
+#   order.
+
+# %%
+answer_range = ...  # "a", "b" or "c"
+
+HINT_RANGE = "Try it: preprocess_input(np.array([0.0, 255.0])) shows the two ends."
+checks.check_digest(answer_range, "9231756666f7b331", hint=HINT_RANGE)
+
+# %% [markdown]
+# **Exercise 3: fine-tuning against feature extraction.** Section 5 compared each regime
+# with training from scratch. Using the table `results`, compute the mean over draws of
+# (fine-tuning accuracy − feature-extraction accuracy) at the largest budget, each draw
+# paired with itself.
+
+# %%
+answer_gain = ...  # a number
+
+tr.check_gain(answer_gain, results, "fine_tuning", BUDGETS[-1], baseline="feature_extraction")
+
+# %% [markdown]
+# **Exercise 4: batch normalisation while fine-tuning.** A learner fine-tunes MobileNetV2
+# with its base called as `base(x)` (no `training` argument) and every layer unfrozen,
+# batch normalisation included. What happens to the base's stored `moving_mean` during
+# training? Answer "a", "b" or "c":
+#
+# * (a) nothing, stored statistics never change;
+# * (b) it is reset to zero;
+# * (c) it drifts toward the statistics of the new training batches.
+
+# %%
+answer_bn = ...  # "a", "b" or "c"
+
+HINT_BN = "In training mode a BatchNormalization layer updates its moving averages every step."
+checks.check_digest(answer_bn, "1658c4e2e280f8dd", hint=HINT_BN)
+
+# %% [markdown]
+# ## Solutions
+
+# %%
+# Exercise 1: conv2 has 3 * 3 * 32 * 64 + 64 weights, the head 1600 * 5 + 5.
+answer_tuned_weights = (3 * 3 * 32 * 64 + 64) + (1600 * 5 + 5)
+assert checks.check_digest(answer_tuned_weights, "eb121ecd7d829ba1", hint=HINT_TUNED)
+
+# %%
+# Exercise 2: (b): x / 127.5 - 1 maps 0 to -1 and 255 to 1.
+answer_range = "b"
+assert checks.check_digest(answer_range, "9231756666f7b331", hint=HINT_RANGE)
+
+# %%
+# Exercise 3: pair each draw's two accuracies, subtract, average.
+largest = results[results["k"] == BUDGETS[-1]]
+wide = largest.pivot(index="draw", columns="regime", values="accuracy")
+answer_gain = (wide["fine_tuning"] - wide["feature_extraction"]).mean()
+assert tr.check_gain(
+    answer_gain, results, "fine_tuning", BUDGETS[-1], baseline="feature_extraction"
+)
+
+# %%
+# Exercise 4: (c): a BatchNormalization layer called in training mode (fit's default when
+# no training=False is given) blends each batch's mean into moving_mean at every step.
+answer_bn = "c"
+assert checks.check_digest(answer_bn, "1658c4e2e280f8dd", hint=HINT_BN)
+
+# %% [markdown]
+# ## Results
+
+# %%
+by_regime = results[results["k"] == BUDGETS[0]].groupby("regime")["accuracy"].mean()
+helpers.record(
+    "12",
+    smallest_budget=BUDGETS[0],
+    acc_scratch=by_regime["scratch"],
+    acc_feature_extraction=by_regime["feature_extraction"],
+    acc_fine_tuning=by_regime["fine_tuning"],
+    gain_fine_tuning=smallest["mean_gain"],
+    gain_fine_tuning_sd_over_draws=smallest["sd_gain"],
+    gain_feature_extraction=smallest_fe["mean_gain"],
+    gain_feature_extraction_sd_over_draws=smallest_fe["sd_gain"],
+    source_val_acc=source_val_acc,
+    mobilenet_images_per_s=images_per_s,
+)
