@@ -15,6 +15,7 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/12_transfer_learning.ipynb)
 # # 12 · Transfer learning: feature extraction and fine-tuning
 #
 # **Goals.** After this lesson you can
@@ -34,21 +35,37 @@
 # ImageNet weights for the second, both downloaded on first use.
 
 # %%
-# Set-up (the same cell opens every lesson): make `helpers` importable, also in Colab,
-# then seed everything, quiet TensorFlow and read QUICK mode. Lesson 00 explains it.
+# Set-up (the same cell opens every lesson): make the course's `helpers` importable (in Colab,
+# fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
 import subprocess
 import sys
 from pathlib import Path
 
-COURSE_REPO = "https://github.com/dl-course/dl-course.git"
-if "google.colab" in sys.modules and not Path("dl-course").is_dir():
-    subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], check=True)
+COURSE_REPO = "https://github.com/dl-course/dl-course"  # as in pyproject.toml; a fork edits both
+
+
+def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
+    project = folder / "pyproject.toml"
+    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
+        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+
+
+if "google.colab" in sys.modules and not is_course_folder(Path("dl-course")):
+    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
+                           capture_output=True, text=True)
+    if clone.returncode != 0:
+        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+                           "Check the address; for a fork, set COURSE_REPO above to the fork's.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
-for root in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
-    if (root / "helpers" / "__init__.py").is_file():
-        sys.path.insert(0, str(root))
+for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
+    if is_course_folder(folder):
+        sys.path.insert(0, str(folder))
         break
-import helpers
+try:
+    import helpers
+except ModuleNotFoundError as error:
+    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
+                              "pip install -r requirements.txt, then restart the kernel.") from error
 
 QUICK = helpers.setup()
 
