@@ -37,6 +37,20 @@ def _borrowed(function: Any, *names: str) -> bool:
     return False
 
 
+# --- lesson 00 -------------------------------------------------------------------------------
+
+
+def check_gpu_count(answer: Any) -> checks.Feedback:
+    """The number of GPUs TensorFlow sees on this machine (asked of TensorFlow here)."""
+    import tensorflow as tf
+
+    return checks.check_value(
+        answer,
+        len(tf.config.list_physical_devices("GPU")),
+        hint="list_physical_devices('GPU') returns a list: how long is it?",
+    )
+
+
 # --- lesson 01 -------------------------------------------------------------------------------
 
 

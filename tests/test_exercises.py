@@ -182,3 +182,13 @@ def test_keras_focal_loss_is_the_reference():
 def test_bad_labels_are_a_clear_error():
     with pytest.raises(ValueError, match="0/1 labels"):
         ex.check_always_negative_accuracy(0.5, [0, 2, 1])
+
+
+def test_gpu_count_is_asked_of_tensorflow(capsys):
+    import tensorflow as tf
+
+    visible = len(tf.config.list_physical_devices("GPU"))
+    assert ex.check_gpu_count(visible)
+    assert not ex.check_gpu_count(visible + 1)
+    assert not ex.check_gpu_count(...)
+    assert str(visible + 1) not in capsys.readouterr().out.replace("Test input", "")
