@@ -371,3 +371,52 @@ def check_focal_loss(function: Callable[..., Any]) -> checks.Feedback:
         hint="p_t = p where y = 1 else 1 - p (np.where); the same pattern for α_t; then the"
         " formula of section 7.",
     )
+
+
+# --- lesson 11 -------------------------------------------------------------------------------
+
+
+def check_max_pool(function: Callable[..., Any]) -> checks.Feedback:
+    """``function(x)``: 2 x 2 max pooling with stride 2 of a batch (N, H, W, C), compared with
+    ``keras.layers.MaxPooling2D`` on random batches."""
+    import keras
+
+    def reference(x: np.ndarray) -> np.ndarray:
+        return keras.ops.convert_to_numpy(keras.layers.MaxPooling2D(2)(x))
+
+    inputs = [
+        (np.random.default_rng(i).normal(size=(2, 2 * i + 2, 6, 3)).astype("float32"),)
+        for i in range(3)
+    ]
+    return checks.check_function(
+        function,
+        reference,
+        inputs,
+        hint="Split each spatial axis into (blocks, 2): the shape (N, H/2, 2, W/2, 2, C); the"
+        " maximum over the two size-2 axes is the pooled map.",
+    )
+
+
+# --- lesson 13 -------------------------------------------------------------------------------
+
+
+def check_warmup_cosine(function: Callable[..., Any]) -> checks.Feedback:
+    """``function(step, peak, warmup, decay)``: linear warm-up, then cosine decay to 0, compared
+    with Keras's ``CosineDecay(0, decay, warmup_target=peak, warmup_steps=warmup)``."""
+    import keras
+
+    def reference(step: int, peak: float, warmup: int, decay: int) -> float:
+        schedule = keras.optimizers.schedules.CosineDecay(
+            0.0, decay, warmup_target=peak, warmup_steps=warmup
+        )
+        return float(schedule(step))
+
+    inputs = [(s, 0.1, 10, 90) for s in (0, 3, 10, 40, 99, 150)] + [(7, 0.5, 20, 30)]
+    return checks.check_function(
+        function,
+        reference,
+        inputs,
+        hint="Two cases: before `warmup` the rate grows linearly from 0; after it, the cosine"
+        " formula of section 9 with T - W replaced by `decay`, its step counted from the end of"
+        " the warm-up and capped (np.minimum) so that it stays at 0 after the end.",
+    )

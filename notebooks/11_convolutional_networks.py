@@ -84,7 +84,7 @@ from scipy.signal import convolve2d
 from sklearn.datasets import load_sample_image
 from sklearn.model_selection import train_test_split
 
-from helpers import checks
+from helpers import checks, exercises
 from helpers.callbacks import BatchLosses, EpochTimer
 from helpers.convolution import average_pool2d, conv2d, conv_params, max_pool2d, output_size
 from helpers.datasets import StandInWarning, load_cifar10, load_mnist
@@ -460,7 +460,7 @@ print(f"One training epoch of the CNN takes {slower:.1f} times as long as the de
 #
 # The filters of the first layer are $3 \times 3$ kernels, like our hand-made Sobel and
 # blur filters, but learned. Below: the first 16 kernels (blue negative, red positive), what
-# they make of one test digit, then the first 16 feature maps of the second block.
+# they make of one validation digit, then the first 16 feature maps of the second block.
 
 # %%
 kernels = cnn.get_layer("conv1").get_weights()[0][:, :, 0, :]  # (3, 3, filters)
@@ -474,11 +474,11 @@ fig.suptitle(f"Learned 3 × 3 kernels of conv1 ({kernels.shape[-1]} in all, 16 s
 plt.show()
 
 # %%
-digit = x_test[:1]
+digit = x_val[:1]  # a validation digit: the test set is kept for the final score
 probe = keras.Model(cnn.inputs[0], [cnn.get_layer("relu1").output, cnn.get_layer("relu2").output])
 maps1, maps2 = (keras.ops.convert_to_numpy(m)[0] for m in probe(digit))
 print("feature maps: after block 1", maps1.shape, "| after block 2", maps2.shape)
-show_images(digit[..., 0], titles=[f"test digit, label {y_test[0]}"], ncols=1)
+show_images(digit[..., 0], titles=[f"validation digit, label {y_val[0]}"], ncols=1)
 plt.show()
 show_images(np.moveaxis(maps1[:, :, :16], -1, 0), titles=[f"conv1 #{i}" for i in range(16)])
 plt.show()
@@ -870,19 +870,7 @@ def my_max_pool(x):
     raise NotImplementedError  # your code: x.reshape(...) then .max(axis=...)
 
 
-def keras_max_pool(x):
-    return keras.ops.convert_to_numpy(keras.layers.MaxPooling2D(2)(x))
-
-
-pool_inputs = [
-    (np.random.default_rng(i).normal(size=(2, 2 * i + 2, 6, 3)).astype("float32"),)
-    for i in range(3)
-]
-HINT_POOL = (
-    "Split each spatial axis into (blocks, 2): the shape (N, H/2, 2, W/2, 2, C); "
-    "the maximum over the two size-2 axes is the pooled map."
-)
-checks.check_function(my_max_pool, keras_max_pool, pool_inputs, hint=HINT_POOL)
+exercises.check_max_pool(my_max_pool)
 
 # %% [markdown]
 # **Exercise 4: augmentation at prediction time.** A trained model starts with
@@ -942,7 +930,7 @@ def my_max_pool(x):
     return x.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
 
 
-assert checks.check_function(my_max_pool, keras_max_pool, pool_inputs, hint=HINT_POOL)
+assert exercises.check_max_pool(my_max_pool)
 
 # %%
 # Exercise 4: (b). Random* layers act only when the model is called with training=True,

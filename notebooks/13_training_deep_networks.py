@@ -90,7 +90,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from helpers import checks
+from helpers import checks, exercises
 from helpers.crossval import fit_in_memory
 from helpers.datasets import load_mnist
 from helpers.gradients import (
@@ -1015,20 +1015,7 @@ def warmup_cosine(step, peak, warmup, decay):
     raise NotImplementedError  # your code here
 
 
-def keras_warmup_cosine(step, peak, warmup, decay):
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay, warmup_target=peak, warmup_steps=warmup
-    )
-    return float(schedule(step))
-
-
-schedule_inputs = [(s, 0.1, 10, 90) for s in (0, 3, 10, 40, 99, 150)] + [(7, 0.5, 20, 30)]
-HINT_COSINE = (
-    "Two cases: before `warmup` the rate grows linearly from 0; after it, the cosine formula of"
-    " section 9 with T - W replaced by `decay`, its step counted from the end of the warm-up"
-    " and capped (np.minimum) so that it stays at 0 after the end."
-)
-checks.check_function(warmup_cosine, keras_warmup_cosine, schedule_inputs, hint=HINT_COSINE)
+exercises.check_warmup_cosine(warmup_cosine)
 
 # %% [markdown]
 # ## Solutions
@@ -1062,7 +1049,7 @@ def warmup_cosine(step, peak, warmup, decay):
     return 0.5 * peak * (1 + np.cos(np.pi * t / decay))
 
 
-assert checks.check_function(warmup_cosine, keras_warmup_cosine, schedule_inputs, hint=HINT_COSINE)
+assert exercises.check_warmup_cosine(warmup_cosine)
 
 # %% [markdown]
 # ## Results

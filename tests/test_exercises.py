@@ -192,3 +192,31 @@ def test_gpu_count_is_asked_of_tensorflow(capsys):
     assert not ex.check_gpu_count(visible + 1)
     assert not ex.check_gpu_count(...)
     assert str(visible + 1) not in capsys.readouterr().out.replace("Test input", "")
+
+
+def test_max_pool_checker(capsys):
+    def right(x):
+        n, h, w, c = x.shape
+        return x.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
+
+    def average(x):
+        n, h, w, c = x.shape
+        return x.reshape(n, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
+
+    assert ex.check_max_pool(right)
+    assert not ex.check_max_pool(average)
+
+
+def test_warmup_cosine_checker():
+    def right(step, peak, warmup, decay):
+        if step < warmup:
+            return peak * step / warmup
+        t = min(step - warmup, decay)
+        return 0.5 * peak * (1 + np.cos(np.pi * t / decay))
+
+    def no_warmup(step, peak, warmup, decay):
+        t = min(step, decay)
+        return 0.5 * peak * (1 + np.cos(np.pi * t / decay))
+
+    assert ex.check_warmup_cosine(right)
+    assert not ex.check_warmup_cosine(no_warmup)
