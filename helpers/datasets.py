@@ -7,7 +7,9 @@ should never train on a file that is silently truncated. So each file is listed 
 1. the cache folder, ``cache_dir()/<dataset>/<file>`` (``DLCOURSE_DATA_DIR``, else the user's
    cache directory);
 2. read-only mirror folders named in ``DLCOURSE_DATA_MIRROR`` (separated by ``os.pathsep``),
-   laid out ``<dataset>/<file>``; a verified mirror file is used where it is, never copied;
+   laid out ``<dataset>/<file>``, or holding the files themselves, or (MNIST) laid out as
+   torchvision keeps them, ``MNIST/raw/<file>``; a verified mirror file is used where it is,
+   never copied;
 3. the public URLs, streamed to a temporary file that is renamed into the cache only after its
    size and SHA-256 match. A download never grows past the file's size and has an overall
    deadline that scales with it; a host that does not answer is given up after
@@ -15,8 +17,10 @@ should never train on a file that is silently truncated. So each file is listed 
 
 Every file is hashed (SHA-256) in this process before it is first parsed, wherever it lies:
 a cache may be shared or rot, so nothing on disk vouches for it. A file that fails its check is
-reported and never used. When nothing works, one exception,
-``DatasetUnavailable``, says what was tried and what to do. Offline use: run
+reported and never used. A published ``.gz`` file may also be found in its decompressed form
+(the same name without ``.gz``, as ``gunzip`` and torchvision leave it), checked against the
+SHA-256 of the decompressed bytes; both forms read to the same arrays. When nothing works, one
+exception, ``DatasetUnavailable``, says what was tried and what to do. Offline use: run
 ``python -m helpers.datasets prefetch`` once while online.
 """
 
@@ -64,6 +68,20 @@ class StandInWarning(UserWarning):
 
 
 @dataclass(frozen=True)
+class Unpacked:
+    """The decompressed content of a published ``.gz`` file, pinned by its own size and SHA-256.
+
+    Why: many learners already hold MNIST decompressed (``gunzip`` leaves it so, and torchvision
+    keeps ``MNIST/raw/train-images-idx3-ubyte``); those bytes are as trustworthy as the ``.gz``
+    once their own digest matches, so they are used instead of a second download.
+    """
+
+    name: str
+    size: int  # bytes
+    sha256: str
+
+
+@dataclass(frozen=True)
 class RemoteFile:
     """One published file. Size and SHA-256 pin the exact bytes, whichever URL served them."""
 
@@ -71,6 +89,11 @@ class RemoteFile:
     size: int  # bytes
     sha256: str
     urls: tuple[str, ...]  # tried in order: the official source first, then mirrors
+    unpacked: Unpacked | None = None  # its decompressed form, accepted in its place
+
+    def forms(self) -> tuple[RemoteFile | Unpacked, ...]:
+        """The forms a copy on disk may take: the published file first, then the decompressed."""
+        return (self,) if self.unpacked is None else (self, self.unpacked)
 
 
 @dataclass(frozen=True)
@@ -82,10 +105,13 @@ class Dataset:
     licence: str
     citation: str
     files: tuple[RemoteFile, ...]
+    other_layouts: tuple[str, ...] = ()  # mirror sub-folders other tools use, e.g. "MNIST/raw"
 
 
-def _mnist_file(name: str, size: int, sha256: str) -> RemoteFile:
-    return RemoteFile(name, size, sha256, tuple(base + name for base in _MNIST_URLS))
+def _mnist_file(name: str, size: int, sha256: str, unpacked: tuple[int, str]) -> RemoteFile:
+    """A published MNIST ``.gz`` file, and the size and SHA-256 of its decompressed content."""
+    urls = tuple(base + name for base in _MNIST_URLS)
+    return RemoteFile(name, size, sha256, urls, Unpacked(name.removesuffix(".gz"), *unpacked))
 
 
 REGISTRY: dict[str, Dataset] = {
@@ -101,23 +127,28 @@ REGISTRY: dict[str, Dataset] = {
                     "train-images-idx3-ubyte.gz",
                     9912422,
                     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+                    (47040016, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
                 ),
                 _mnist_file(
                     "train-labels-idx1-ubyte.gz",
                     28881,
                     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+                    (60008, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
                 ),
                 _mnist_file(
                     "t10k-images-idx3-ubyte.gz",
                     1648877,
                     "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+                    (7840016, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
                 ),
                 _mnist_file(
                     "t10k-labels-idx1-ubyte.gz",
                     4542,
                     "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+                    (10008, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
                 ),
             ),
+            other_layouts=("MNIST/raw",),  # torchvision's folder of the decompressed files
         ),
         Dataset(
             "cifar10",
@@ -255,12 +286,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fingerprint(path: Path, remote: RemoteFile) -> tuple[int, int, int, str]:
+def _fingerprint(path: Path, remote: RemoteFile | Unpacked) -> tuple[int, int, int, str]:
     stat = path.stat()
     return stat.st_size, stat.st_mtime_ns, stat.st_ino, remote.sha256
 
 
-def _check(path: Path, remote: RemoteFile) -> str | None:
+def _check(path: Path, remote: RemoteFile | Unpacked) -> str | None:
     """Return None if ``path`` is the right file, else why not. Reading errors propagate.
 
     The size is compared on every call: it catches truncation for free. The SHA-256 is
@@ -395,40 +426,52 @@ def _host_silent(error: BaseException) -> bool:
     return isinstance(error, TimeoutError | urllib.error.URLError)
 
 
+def _mirror_paths(mirror: Path, dataset: str, name: str) -> list[Path]:
+    """Where a mirror may hold a file: ``<dataset>/<name>``, other tools' layouts, or ``<name>``."""
+    layouts = [dataset, *REGISTRY[dataset].other_layouts] if dataset in REGISTRY else [dataset]
+    return [mirror / layout / name for layout in layouts] + [mirror / name]
+
+
 def _locate(
     dataset: str, remote: RemoteFile, silent_hosts: set[str]
 ) -> tuple[Path | None, list[str], set[str]]:
     """Cache, then mirrors, then URLs. Return a verified path (or None), what was tried, and the
     kinds of failure met ("network", "rejected", "unreadable", "not writable") for the advice.
+
+    In the cache and in each mirror, the published file is looked for first, then its
+    decompressed form (if it has one); each is checked against its own size and SHA-256.
     """
     tried: list[str] = []
     causes: set[str] = set()
     cached = cache_dir() / dataset / remote.name
     _sweep(cached.parent)
-    try:
-        if not cached.is_file():
-            tried.append(f"cache {cached}: not there")
-        elif (problem := _check(cached, remote)) is None:
-            return cached, tried, causes
-        else:
-            try:
-                cached.unlink()
-                print(f"Cached {cached} is corrupt ({problem}): removed, fetching it again.")
-                tried.append(f"cache {cached}: corrupt ({problem}), removed")
-            except OSError as error:
-                print(f"Cached {cached} is corrupt ({problem}) and could not be removed.")
-                tried.append(
-                    f"cache {cached}: corrupt ({problem}), could not be removed ({_reason(error)})"
-                )
-                causes.add("not writable")
-    except OSError as error:
-        tried.append(f"cache {cached}: cannot be read ({_reason(error)})")
-        causes.add("unreadable")
+    for form in remote.forms():
+        path = cached.parent / form.name
+        kind = "" if form is remote else " (decompressed form)"
+        try:
+            if not path.is_file():
+                tried.append(f"cache {path}: not there")
+            elif (problem := _check(path, form)) is None:
+                return path, tried, causes
+            else:
+                try:
+                    path.unlink()
+                    print(f"Cached {path}{kind} is corrupt ({problem}): removed.")
+                    tried.append(f"cache {path}{kind}: corrupt ({problem}), removed")
+                except OSError as error:
+                    print(f"Cached {path}{kind} is corrupt ({problem}) and could not be removed.")
+                    tried.append(
+                        f"cache {path}{kind}: corrupt ({problem}), could not be removed "
+                        f"({_reason(error)})"
+                    )
+                    causes.add("not writable")
+        except OSError as error:
+            tried.append(f"cache {path}: cannot be read ({_reason(error)})")
+            causes.add("unreadable")
     mirrors = _mirror_dirs()
     if not mirrors:
         tried.append(f"mirror: {MIRROR_ENV} is not set")
     for mirror in mirrors:
-        path = mirror / dataset / remote.name
         try:
             if not mirror.exists():
                 tried.append(f"mirror {mirror}: the folder does not exist")
@@ -436,18 +479,30 @@ def _locate(
             if not mirror.is_dir():
                 tried.append(f"mirror {mirror}: is a file, not a folder")
                 continue
-            if not path.is_file():
-                tried.append(f"mirror {path}: not there")
-                continue
-            problem = _check(path, remote)
         except OSError as error:
-            tried.append(f"mirror {path}: cannot be read ({_reason(error)})")
+            tried.append(f"mirror {mirror}: cannot be read ({_reason(error)})")
             causes.add("unreadable")
             continue
-        if problem is None:
-            return path, tried, causes
-        print(f"Mirror file {path} is corrupt ({problem}): not used.")
-        tried.append(f"mirror {path}: corrupt ({problem}), not used")
+        seen = False
+        for form in remote.forms():
+            kind = "" if form is remote else " (decompressed form)"
+            for path in _mirror_paths(mirror, dataset, form.name):
+                try:
+                    if not path.is_file():
+                        continue
+                    seen = True
+                    problem = _check(path, form)
+                except OSError as error:
+                    tried.append(f"mirror {path}: cannot be read ({_reason(error)})")
+                    causes.add("unreadable")
+                    continue
+                if problem is None:
+                    return path, tried, causes
+                print(f"Mirror file {path}{kind} is corrupt ({problem}): not used.")
+                tried.append(f"mirror {path}{kind}: corrupt ({problem}), not used")
+        if not seen:
+            nor = f", nor {remote.unpacked.name}" if remote.unpacked else ""
+            tried.append(f"mirror {mirror / dataset / remote.name}: not there{nor}")
     for url in remote.urls:
         host = urllib.parse.urlsplit(url).netloc
         if host in silent_hosts:
@@ -512,14 +567,19 @@ def _unavailable(
         f"{', '.join(r.name for r, _ in failures)}."
     ]
     for remote, tried in failures:
-        lines.append(f"{remote.name} ({remote.size} bytes, sha256 {remote.sha256}); tried:")
+        also = ""
+        if remote.unpacked is not None:
+            u = remote.unpacked
+            also = f", or decompressed {u.name} ({u.size} bytes, sha256 {u.sha256})"
+        lines.append(f"{remote.name} ({remote.size} bytes, sha256 {remote.sha256}{also}); tried:")
         lines += [f"  - {attempt}" for attempt in tried]
     folder = cache_dir() / dataset
     lines.append("What you can do:")
     lines += [advice for cause, advice in _ADVICE.items() if cause in causes]
     lines += [
         f"  - download the URLs above by hand and put the files in {folder}{os.sep} ; or",
-        f"  - set {MIRROR_ENV} to a folder holding {dataset}{os.sep}<file name>.",
+        f"  - set {MIRROR_ENV} to a folder holding {dataset}{os.sep}<file name>"
+        " (or the files themselves).",
     ]
     return DatasetUnavailable("\n".join(lines))
 
@@ -764,6 +824,17 @@ def load_daily_min_temperatures() -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- command line
+def _found(dataset: str, remote: RemoteFile) -> str:
+    """Where copies of a file lie (not yet verified), and in which form: for ``list``."""
+    found = []
+    for form in remote.forms():
+        kind = "" if form is remote else " (decompressed)"
+        places = [cache_dir() / dataset / form.name]
+        places += [p for m in _mirror_dirs() for p in _mirror_paths(m, dataset, form.name)]
+        found += [f"{p}{kind}" for p in places if p.is_file()]
+    return ", ".join(found) or "not yet"
+
+
 def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.datasets", description="List or download the course's datasets."
@@ -778,9 +849,7 @@ def _main(argv: list[str] | None = None) -> int:
         for entry in REGISTRY.values():
             print(f"{entry.name}: {entry.description} [{entry.licence}]")
             for f in entry.files:
-                places = [cache_dir()] + _mirror_dirs()
-                found = [str(d) for d in places if (d / entry.name / f.name).is_file()]
-                print(f"    {f.name:32} {f.size:>11,} bytes  {', '.join(found) or 'not yet'}")
+                print(f"    {f.name:32} {f.size:>11,} bytes  {_found(entry.name, f)}")
         return 0
     try:
         prefetch(args.names or None)

@@ -702,11 +702,167 @@ def test_load_mnist_quick(real_mirror, capsys):
 
 
 @needs_mirror
-def test_load_mnist_full_needs_train_images(real_mirror):
-    if (Path(REAL_MIRROR) / "mnist" / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip("the mirror has the full training set")
-    with pytest.raises(ds.DatasetUnavailable, match="train-images-idx3-ubyte.gz"):
-        ds.load_mnist(quick=False)
+def test_load_mnist_full_from_the_mirror(real_mirror):
+    """The real 60k/10k split, whichever form the mirror holds (it has the decompressed
+    training images): MNIST's well-known pixel mean and standard deviation."""
+    (x_train, y_train), (x_test, y_test) = ds.load_mnist(quick=False)
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert y_train.shape == (60000,) and np.bincount(y_train).sum() == 60000
+    scaled = x_train / 255.0
+    assert abs(scaled.mean() - 0.13066) < 5e-5 and abs(scaled.std() - 0.30811) < 5e-5
+    assert leftovers(ds.cache_dir()) == []  # read from the mirror in place
+
+
+# ----------------------------------------------------------------------------- .gz or not
+IMAGES = np.arange(3 * 4 * 5, dtype=np.uint8).reshape(3, 4, 5)
+LABELS = np.array([7, 0, 9], np.uint8)
+
+
+def packed_pair(monkeypatch, server=None) -> dict[str, bytes]:
+    """Register a dataset "digits" of two IDX files published as .gz, each with the digest of
+    its decompressed form, as MNIST's are. Returns every form's bytes by file name."""
+    raw = {"img-idx3-ubyte": idx_bytes(IMAGES, 0x08), "lbl-idx1-ubyte": idx_bytes(LABELS, 0x08)}
+    data, files = {}, []
+    for name, content in raw.items():
+        packed = gzip.compress(content, mtime=0)
+        data[name], data[name + ".gz"] = content, packed
+        urls = (f"{server.url}/{name}.gz",) if server else ()
+        if server:
+            server.routes[f"/{name}.gz"] = (200, packed, len(packed))
+        unpacked = ds.Unpacked(name, len(content), hashlib.sha256(content).hexdigest())
+        sha = hashlib.sha256(packed).hexdigest()
+        files.append(ds.RemoteFile(name + ".gz", len(packed), sha, urls, unpacked))
+    entry = ds.Dataset("digits", "test", "none", "none", tuple(files), other_layouts=("D/raw",))
+    monkeypatch.setitem(ds.REGISTRY, "digits", entry)
+    return data
+
+
+def write(folder: Path, name: str, data: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    return folder / name
+
+
+def read_pair(paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
+    return tuple(ds.read_idx(p) for p in paths)
+
+
+def test_the_decompressed_form_is_used_and_reads_to_the_same_arrays(tmp_path, monkeypatch):
+    data = packed_pair(monkeypatch)
+    names = ["img-idx3-ubyte.gz", "lbl-idx1-ubyte.gz"]
+    packed, unpacked = tmp_path / "packed", tmp_path / "unpacked"
+    for name in names:
+        write(packed / "digits", name, data[name])
+        write(unpacked / "digits", name[:-3], data[name[:-3]])
+    monkeypatch.setattr(ds, "_download", no_download)
+    arrays = {}
+    for mirror in (packed, unpacked):
+        monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(mirror))
+        paths = ds._fetch_all("digits", names)
+        assert [p.parent for p in paths] == [mirror / "digits"] * 2
+        arrays[mirror] = read_pair(paths)
+    assert [p.name for p in ds._fetch_all("digits", names)] == [n[:-3] for n in names]
+    for a, b, want in zip(arrays[packed], arrays[unpacked], (IMAGES, LABELS), strict=True):
+        np.testing.assert_array_equal(a, want)
+        np.testing.assert_array_equal(b, want)
+
+
+def test_a_mix_of_forms_across_cache_and_mirror(tmp_path, monkeypatch):
+    data = packed_pair(monkeypatch)
+    cache = ds.cache_dir() / "digits"
+    write(cache, "lbl-idx1-ubyte.gz", data["lbl-idx1-ubyte.gz"])  # published form, cached
+    mirror = tmp_path / "mirror"
+    write(mirror / "digits", "img-idx3-ubyte", data["img-idx3-ubyte"])  # decompressed, mirror
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(mirror))
+    monkeypatch.setattr(ds, "_download", no_download)
+    images, labels = ds._fetch_all("digits", ["img-idx3-ubyte.gz", "lbl-idx1-ubyte.gz"])
+    assert images == mirror / "digits" / "img-idx3-ubyte"
+    assert labels == cache / "lbl-idx1-ubyte.gz"
+    np.testing.assert_array_equal(ds.read_idx(images), IMAGES)
+    np.testing.assert_array_equal(ds.read_idx(labels), LABELS)
+    write(cache, "img-idx3-ubyte", data["img-idx3-ubyte"])  # a decompressed copy in the cache
+    assert ds.fetch("digits", "img-idx3-ubyte.gz") == cache / "img-idx3-ubyte"  # cache first
+
+
+@pytest.mark.parametrize("layout", ["D/raw", "."])
+def test_other_tools_folders_work_as_mirrors(tmp_path, monkeypatch, layout):
+    """torchvision keeps <root>/MNIST/raw/<decompressed files>: that root, or the raw folder
+    itself, is a mirror as it stands."""
+    data = packed_pair(monkeypatch)
+    root = tmp_path / "root"
+    path = write(root / layout, "img-idx3-ubyte", data["img-idx3-ubyte"])
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(root))
+    monkeypatch.setattr(ds, "_download", no_download)
+    assert ds.fetch("digits", "img-idx3-ubyte.gz").resolve() == path.resolve()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "same size"])
+def test_a_corrupt_decompressed_file_is_caught(tmp_path, monkeypatch, server, capsys, damage):
+    data = packed_pair(monkeypatch, server)
+    good = data["img-idx3-ubyte"]
+    bad = good[:-1] if damage == "truncated" else good[:-1] + bytes([good[-1] ^ 1])
+    mirror = tmp_path / "mirror"
+    write(mirror / "digits", "img-idx3-ubyte", bad)
+    cached = write(ds.cache_dir() / "digits", "img-idx3-ubyte", bad)
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(mirror))
+    path = ds.fetch("digits", "img-idx3-ubyte.gz")
+    out = capsys.readouterr().out
+    assert path == ds.cache_dir() / "digits" / "img-idx3-ubyte.gz"  # downloaded instead
+    assert path.read_bytes() == data["img-idx3-ubyte.gz"]
+    assert not cached.exists()  # the corrupt cached copy is removed
+    assert (mirror / "digits" / "img-idx3-ubyte").read_bytes() == bad  # a mirror is read-only
+    why = "size" if damage == "truncated" else "sha256"
+    assert f"{cached} (decompressed form) is corrupt ({why}" in out
+    assert f"{mirror / 'digits' / 'img-idx3-ubyte'} (decompressed form) is corrupt" in out
+    np.testing.assert_array_equal(ds.read_idx(path), IMAGES)
+
+
+def test_the_error_names_both_forms(monkeypatch):
+    packed_pair(monkeypatch)
+    with pytest.raises(ds.DatasetUnavailable) as info:
+        ds.fetch("digits", "img-idx3-ubyte.gz")
+    unpacked = ds.REGISTRY["digits"].files[0].unpacked
+    assert f"or decompressed img-idx3-ubyte ({unpacked.size} bytes, sha256 {unpacked.sha256})" in (
+        str(info.value)
+    )
+    assert str(ds.cache_dir() / "digits" / "img-idx3-ubyte") in str(info.value)
+
+
+def test_list_says_which_form_was_found(tmp_path, monkeypatch, capsys):
+    data = packed_pair(monkeypatch)
+    write(ds.cache_dir() / "digits", "lbl-idx1-ubyte.gz", data["lbl-idx1-ubyte.gz"])
+    mirror = tmp_path / "mirror"
+    write(mirror / "D" / "raw", "img-idx3-ubyte", data["img-idx3-ubyte"])
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(mirror))
+    assert ds._main(["list"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert f"{mirror / 'D' / 'raw' / 'img-idx3-ubyte'} (decompressed)" in lines["img-idx3-ubyte.gz"]
+    assert str(ds.cache_dir() / "digits" / "lbl-idx1-ubyte.gz") in lines["lbl-idx1-ubyte.gz"]
+    assert "(decompressed)" not in lines["lbl-idx1-ubyte.gz"]
+
+
+def test_every_mnist_file_has_its_decompressed_digest():
+    sizes = {
+        "train-images": 47040016,
+        "train-labels": 60008,
+        "t10k-images": 7840016,
+        "t10k-labels": 10008,
+    }  # 16- or 8-byte header, then one byte per pixel or label
+    for remote in ds.REGISTRY["mnist"].files:
+        unpacked = remote.unpacked
+        assert unpacked.name + ".gz" == remote.name and len(unpacked.sha256) == 64
+        assert unpacked.size == sizes[remote.name.rsplit("-", 2)[0]]
+    assert ds.REGISTRY["mnist"].files[0].unpacked.sha256.startswith("ba891046e6505d7a")
+    assert all(f.unpacked is None for f in ds.REGISTRY["sonar"].files)
+
+
+@needs_mirror
+def test_real_mirror_files_match_their_forms(real_mirror):
+    """Each MNIST file of the mirror, in whichever form it is there, passes its own check."""
+    for remote in ds.REGISTRY["mnist"].files:
+        path = ds.fetch("mnist", remote.name)
+        form = remote if path.name == remote.name else remote.unpacked
+        assert path.name == form.name and path.stat().st_size == form.size
 
 
 # ----------------------------------------------------------------------------- tables
@@ -754,3 +910,13 @@ def test_prefetch_reports_every_failure(monkeypatch):
     toy(monkeypatch, "http://127.0.0.1:1/toy.bin")
     with pytest.raises(ds.DatasetUnavailable, match="(?s)'toy'.*'cifar10'"):
         ds.prefetch(["toy", "cifar10"])
+
+
+def test_data_readme_lists_every_digest():
+    """data/README.md documents each file's size and SHA-256, and those of decompressed forms."""
+    readme = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text("utf-8")
+    for entry in ds.REGISTRY.values():
+        for remote in entry.files:
+            for form in remote.forms():
+                row = next((line for line in readme.splitlines() if form.sha256 in line), "")
+                assert f"| {entry.name} | {form.name}" in row and f"| {form.size} |" in row, form
