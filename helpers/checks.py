@@ -133,7 +133,13 @@ _SALT = "dlcourse-answer:"
 
 
 def _canonical(value: Any, decimals: int | None) -> str:
-    """One spelling per answer: words stripped and lower-cased, numbers rounded, sets sorted."""
+    """One spelling per answer: words stripped and lower-cased, numbers rounded, sets sorted.
+
+    A one-element array counts as its number; a whole number may carry float noise
+    (5119.9999999 is 5120); a number that rounds to zero is "0", never "-0".
+    """
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.item()
     if isinstance(value, str):
         return value.strip().lower()
     if isinstance(value, (bool, np.bool_)):
@@ -142,10 +148,11 @@ def _canonical(value: Any, decimals: int | None) -> str:
         return "{" + ",".join(sorted(_canonical(v, decimals) for v in value)) + "}"
     number = float(value)
     if decimals is None:
-        if not number.is_integer():
-            raise ValueError(f"{value!r} is not a whole number: give `decimals` to round it.")
-        return str(int(number))
-    return f"{round(number, decimals):.{decimals}f}"
+        nearest = round(number) if np.isfinite(number) else number
+        if not np.isfinite(number) or abs(number - nearest) > 1e-9 * max(1.0, abs(number)):
+            raise ValueError(f"this question wants a whole number, and {value!r} is not one.")
+        return str(int(nearest))
+    return f"{round(number, decimals) + 0.0:.{decimals}f}"  # + 0.0 turns -0.0 into 0.0
 
 
 def answer_digest(answer: Any, decimals: int | None = None) -> str:

@@ -128,17 +128,22 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: Any, h: float = 1e-6
     return grad
 
 
-def minibatches(n: int, batch_size: int, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
+def minibatches(
+    n: int, batch_size: int, rng: np.random.Generator | None, drop_last: bool = False
+) -> Iterator[np.ndarray]:
     """Index arrays that cover 0..n-1 exactly once: one epoch. Shuffled when ``rng`` is given.
 
-    The last batch is smaller when batch_size does not divide n (Keras does the same).
+    The last batch is smaller when batch_size does not divide n (Keras does the same). With
+    ``drop_last`` that smaller batch is skipped (``tf.data``'s ``drop_remainder``): every update
+    then averages the same number of samples, and the skipped rows differ from epoch to epoch.
     """
     if not 1 <= batch_size <= n:
         raise ValueError(
             f"batch_size must be between 1 and the number of samples {n}, got {batch_size}."
         )
     order = rng.permutation(n) if rng is not None else np.arange(n)
-    for start in range(0, n, batch_size):
+    stop = n - n % batch_size if drop_last else n
+    for start in range(0, stop, batch_size):
         yield order[start : start + batch_size]
 
 
@@ -179,12 +184,14 @@ def gradient_descent(
     b0: float = 0.0,
     optimizer: Any = None,
     shuffle: bool = True,
+    drop_last: bool = False,
     seed: int = 0,
 ) -> DescentResult:
     """Train w and b by gradient descent: w ← w − η·∂L/∂w, b ← b − η·∂L/∂b on each batch.
 
     batch_size None or n: batch GD (one update per epoch); 1: stochastic GD; k: mini-batch GD.
-    Batches are drawn from a fresh shuffle every epoch (a NumPy Generator seeded by ``seed``).
+    Batches are drawn from a fresh shuffle every epoch (a NumPy Generator seeded by ``seed``);
+    ``drop_last`` skips each epoch's smaller last batch (see ``minibatches``).
     Starts from w0 (default zeros) and b0. With ``optimizer`` (a ``helpers.optimizers``
     instance) its update rule replaces the plain step and ``learning_rate`` is ignored.
     """
@@ -205,7 +212,7 @@ def gradient_descent(
 
     losses, seconds = [_loss(X, y, w, b, model)], []
     for _ in range(epochs):
-        for rows in minibatches(n, batch_size, rng):
+        for rows in minibatches(n, batch_size, rng, drop_last):
             start = time.perf_counter()
             grad_w, grad_b = _gradient(X[rows], y[rows], w, b, model)
             if optimizer is None:
@@ -222,5 +229,5 @@ def gradient_descent(
         b=b,
         losses=np.array(losses),
         seconds=np.array(seconds),
-        updates_per_epoch=int(np.ceil(n / batch_size)),
+        updates_per_epoch=n // batch_size if drop_last else int(np.ceil(n / batch_size)),
     )

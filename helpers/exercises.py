@@ -195,8 +195,8 @@ def check_stable_learning_rate(answer: Any, X: Any) -> checks.Feedback:
     X = np.asarray(X, dtype=float)
     return checks.check_value(
         answer, len(X) / np.linalg.norm(X, ord=2) ** 2, rtol=1e-6,
-        hint="Build H = 2 * X.T @ X / n, take its largest eigenvalue (np.linalg.eigvalsh),"
-        " and return 2 divided by it.",
+        hint="Check the factor 2/n in H (n is the number of rows) and that you divide 2 by the"
+        " largest eigenvalue, not the smallest.",
     )
 
 
@@ -342,16 +342,6 @@ def check_always_negative_accuracy(answer: Any, y_true: Any) -> checks.Feedback:
     return checks.check_value(
         answer, float(np.mean(y == 0)), rtol=1e-9,
         hint="It is right exactly on the customers who stay: the share of zeros in the labels.",
-    )
-
-
-def check_class_weight_ratio(answer: Any, y_train: Any) -> checks.Feedback:
-    """``answer``: w_1 / w_0 for the "balanced" weights w_c = n / (2 n_c)."""
-    y = _labels(y_train, "y_train")
-    n_1 = int(y.sum())
-    return checks.check_value(
-        answer, (len(y) - n_1) / n_1, rtol=1e-9,
-        hint="Write w_1 and w_0 with the formula of section 3 and divide: n and the 2 cancel.",
     )
 
 

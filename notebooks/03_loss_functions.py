@@ -407,8 +407,9 @@ assert cce_logits == 2000.0 and np.isclose(keras_cce, 2000.0)
 # ### Softmax, not sigmoid, with categorical cross-entropy
 #
 # For exclusive classes the $k$ probabilities must sum to 1, which a softmax guarantees and
-# $k$ independent sigmoids do not. On plain arrays, the formulas give four different numbers
-# for the four ways of wiring output and loss:
+# $k$ independent sigmoids do not. On plain arrays, the four ways of wiring output and loss
+# give three different numbers: the two right wirings agree, and each wrong one gives a number
+# of its own:
 
 # %%
 z_row = z_cat[:1]  # logits [2.0, 1.0, 0.1], true class 0
@@ -469,48 +470,68 @@ print("Keras backend:", keras.backend.backend())
 pd.DataFrame(in_model).T.round(4)
 
 # %% [markdown]
-# The binary case shows the same, and the gradient with it: a sigmoid layer, true label 0,
-# logit $z = 40$ (a very confident mistake). On a plain array of probabilities the loss is
-# clipped and its gradient with respect to $z$ is 0; inside the model Keras uses $z$ itself,
-# so the loss is the exact 40 and the gradient $\sigma(z) - y \approx 1$.
+# The binary case shows the same, and the gradient with it: true label 0, logit $z = 40$ (a
+# very confident mistake). Where the loss only sees the probability, it is clipped and its
+# gradient with respect to $z$ is 0; where Keras can find $z$, the loss is the exact 40 and
+# the gradient $\sigma(z) - y \approx 1$. Which paths are rescued is worth knowing exactly.
+# On the TensorFlow backend, Keras's cross-entropy looks for the logits in two places: a tensor
+# made by a *Keras* activation (a layer's `activation=`, `keras.ops.sigmoid`,
+# `keras.activations.sigmoid`) carries them along, even outside any model; and inside a
+# `tf.function` graph (how `fit` and most custom training loops run) Keras also finds them
+# behind TensorFlow's own sigmoid or softmax operation. The probability from `tf.sigmoid`
+# called eagerly carries nothing, and neither does a NumPy array. Four paths, one logit:
 
 # %%
 z_40 = tf.Variable([[40.0]])
 y_0 = tf.constant([[0.0]])
 sigmoid_model = one_activation_model("sigmoid")
 bce = keras.losses.BinaryCrossentropy()
-binary_rows = {}
-for name, forward in {
-    "plain array (tf.sigmoid, then the loss)": tf.sigmoid,
-    "inside a model (sigmoid layer)": sigmoid_model,
-}.items():
-    with tf.GradientTape() as tape:
-        value = bce(y_0, forward(z_40))
-    binary_rows[name] = {"loss": float(value), "d loss / d z": float(tape.gradient(value, z_40)[0, 0])}
+
+
+def loss_and_gradient(forward, compiled: bool) -> dict:
+    """BCE of forward(z) and its gradient with respect to z, eagerly or in a tf.function."""
+
+    def step():
+        with tf.GradientTape() as tape:
+            value = bce(y_0, forward(z_40))
+        return value, tape.gradient(value, z_40)
+
+    value, gradient = (tf.function(step, autograph=False) if compiled else step)()
+    return {"loss": float(value), "d loss / d z": float(gradient[0, 0])}
+
+
+binary_rows = {
+    "tf.sigmoid, eager": loss_and_gradient(tf.sigmoid, compiled=False),
+    "tf.sigmoid, inside tf.function": loss_and_gradient(tf.sigmoid, compiled=True),
+    "keras.ops.sigmoid, eager": loss_and_gradient(keras.ops.sigmoid, compiled=False),
+    "inside a model (sigmoid layer)": loss_and_gradient(sigmoid_model, compiled=False),
+}
 pd.DataFrame(binary_rows).T.round(3)
 
 # %%
-# Check: inside a model Keras computes from the logits; on plain arrays it clips.
+# Check: where Keras finds the logits it computes from them; eager tf.sigmoid gets the clipped
+# loss and no gradient.
 model_losses = pd.DataFrame(in_model).T["inside a Keras model"].astype(float)
 if keras.backend.backend() == "tensorflow":
     assert np.allclose(model_losses, right, rtol=1e-5)  # all four equal softmax CE
     assert in_model["softmax + from_logits=True (wrong)"]["Keras warned"]
-    assert np.isclose(binary_rows["inside a model (sigmoid layer)"]["loss"], 40.0)
-    assert np.isclose(binary_rows["inside a model (sigmoid layer)"]["d loss / d z"], 1.0)
-assert binary_rows["plain array (tf.sigmoid, then the loss)"]["loss"] < 16.2
-assert binary_rows["plain array (tf.sigmoid, then the loss)"]["d loss / d z"] == 0.0
+    for name in list(binary_rows)[1:]:
+        assert np.isclose(binary_rows[name]["loss"], 40.0), name
+        assert np.isclose(binary_rows[name]["d loss / d z"], 1.0), name
+assert binary_rows["tf.sigmoid, eager"]["loss"] < 16.2
+assert binary_rows["tf.sigmoid, eager"]["d loss / d z"] == 0.0
 
 # %% [markdown]
 # **Why the advice stands anyway: no activation on the last layer, `from_logits=True`.**
-# The rescue above is a convenience of one backend (the TensorFlow one; JAX and PyTorch
-# backends have no such shortcut) and of one path (the activation's output going straight into
-# a Keras loss). Everywhere else the probabilities are plain numbers and the naive behaviour
-# of the previous section is what you get: a custom training loop that applies `tf.sigmoid`
-# itself, a loss computed on `model.predict` outputs, your own NumPy code, another backend.
-# And a model whose code says "sigmoid + categorical cross-entropy" but is silently trained as
-# softmax is a model whose code misleads its reader. Logits with `from_logits=True` mean the
-# same thing on every backend and path, and are stable by construction. For probabilities at
-# prediction time, apply the sigmoid or softmax to the model's output yourself (lesson 06).
+# The rescue is a convenience of one backend (TensorFlow; on the JAX and PyTorch backends the
+# loss receives the probabilities, naive behaviour included) and of the paths above. Wherever
+# the probabilities are plain numbers the naive behaviour of the previous section is what you
+# get: a loss computed on `model.predict` outputs, your own NumPy code, an eager `tf.sigmoid`,
+# another backend. And a model whose code says "sigmoid + categorical cross-entropy" but is
+# silently trained as softmax is a model whose code misleads its reader. Logits with
+# `from_logits=True` mean the same thing on every backend and path, and are stable by
+# construction. For probabilities at prediction time, apply the sigmoid or softmax to the
+# model's output yourself (lesson 06).
 
 # %% [markdown]
 # ### Empty batches

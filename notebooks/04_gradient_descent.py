@@ -263,7 +263,9 @@ print(
 # true parameters, because 4000 samples are a finite draw. Statistics gives the typical size
 # of that difference, the **standard error** of each parameter:
 #
-# $$ \text{SE} = \sqrt{\operatorname{diag}\big(\tilde X^\top S \tilde X\big)^{-1}}, $$
+# $$ \text{SE} = \sqrt{\operatorname{diag}\Big[\big(\tilde X^\top S \tilde X\big)^{-1}\Big]}, $$
+#
+# the square roots of the diagonal of the *inverse* matrix (not the inverse of its diagonal):
 #
 # * $\tilde X = [X \;\; 1]$: the inputs with a column of ones for the bias;
 # * $S = \operatorname{diag}\big(\hat y_i (1 - \hat y_i)\big)$: how uncertain each prediction is;

@@ -110,3 +110,18 @@ def test_digest_with_several_right_answers():
     assert checks.check_digest("Huber", both, hint=HINT)
     assert checks.check_digest("mae", both, hint=HINT)
     assert not checks.check_digest("mse", both, hint=HINT)
+
+
+def test_digest_reads_answers_as_a_learner_writes_them(capsys):
+    """Float noise on a whole number, a one-element array, and a rounded negative zero."""
+    assert checks.check_digest(5119.999999999, checks.answer_digest(5120), hint=HINT)
+    assert checks.check_digest(np.array([5120.0]), checks.answer_digest(5120), hint=HINT)
+    assert checks.check_digest(
+        np.float32(0.25), checks.answer_digest(0.25, 2), hint=HINT, decimals=2
+    )
+    assert checks.answer_digest(-0.0004, decimals=3) == checks.answer_digest(0.0, decimals=3)
+    capsys.readouterr()
+    assert not checks.check_digest(353 / 32, checks.answer_digest(12), hint=HINT)
+    out = capsys.readouterr().out
+    assert "wants a whole number" in out and "decimals" not in out
+    assert not checks.check_digest(float("inf"), checks.answer_digest(12), hint=HINT)

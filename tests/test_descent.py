@@ -72,12 +72,30 @@ def test_minibatches_cover_every_sample_once_per_epoch(batch_size):
         assert not np.array_equal(np.concatenate(epochs[0]), np.concatenate(epochs[1]))
 
 
+@pytest.mark.parametrize("batch_size", [1, 7, 25, 32])
+def test_drop_last_gives_equal_batches_of_distinct_rows(batch_size):
+    rng = np.random.default_rng(0)
+    epochs = [list(minibatches(50, batch_size, rng, drop_last=True)) for _ in range(3)]
+    for batches in epochs:
+        assert len(batches) == 50 // batch_size
+        assert all(len(rows) == batch_size for rows in batches)
+        rows = np.concatenate(batches)
+        assert len(set(rows.tolist())) == len(rows) == 50 - 50 % batch_size
+    if 50 % batch_size:  # the rows left out change from epoch to epoch
+        left_out = [set(range(50)) - set(np.concatenate(b).tolist()) for b in epochs]
+        assert left_out[0] != left_out[1]
+    X, y = logistic_data(50, seed=0)
+    result = gradient_descent(X, y, epochs=2, batch_size=batch_size, drop_last=True)
+    assert result.updates_per_epoch == 50 // batch_size
+    assert len(result.seconds) == 2 * (50 // batch_size)
+
+
 def test_the_loop_uses_every_sample_once_per_epoch(monkeypatch):
     seen = []
     original = descent.minibatches
 
-    def spy(n, batch_size, rng):
-        epoch = list(original(n, batch_size, rng))
+    def spy(n, batch_size, rng, drop_last=False):
+        epoch = list(original(n, batch_size, rng, drop_last))
         seen.append(np.concatenate(epoch))
         yield from epoch
 

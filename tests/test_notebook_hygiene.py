@@ -202,3 +202,24 @@ def test_ci_runs_the_readme_commands():
         assert any(line.strip().startswith(command) for line in ci.splitlines()), (
             f".ci/run does not run `{command}`"
         )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_exercises_are_followed_by_a_solutions_heading(path):
+    """A lesson with exercises keeps its answers under a Markdown "## Solutions" heading, after
+    every exercise, so that a learner scrolling through the exercises meets no answer first."""
+    cells = _load(path)["cells"]
+    markdown = [
+        (i, "".join(c["source"])) for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+    ]
+    exercises = [i for i, text in markdown if re.search(r"^## Exercises\b", text, re.M)]
+    if not exercises:
+        return
+    solutions = [i for i, text in markdown if re.search(r"^## Solutions\b", text, re.M)]
+    assert len(solutions) == 1, f"{path.name}: one Markdown '## Solutions' heading expected"
+    assert solutions[0] > exercises[0], f"{path.name}: the solutions come after the exercises"
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code":
+            assert "## Solutions" not in "".join(cell["source"]), (
+                f"{path.name} cell {i}: the Solutions heading is a code comment, make it Markdown"
+            )
