@@ -285,7 +285,7 @@ history = model.fit(
 )
 epochs_run = len(history.history["loss"])
 best_epoch = int(np.argmin(history.history["val_loss"])) + 1
-stopped_early = epochs_run < EPOCHS
+stopped_early = stop.stopped_epoch > 0  # also right when it fires on the last allowed epoch
 print(f"trained {epochs_run} of at most {EPOCHS} epochs; best validation loss at epoch "
       f"{best_epoch}; " + ("early stopping fired" if stopped_early else
                             "early stopping did not fire: the epoch limit came first"))
