@@ -8,13 +8,17 @@ or per month, no gaps) and respects the arrow of time:
 * ``make_windows`` builds (input window, target) pairs whose inputs all lie strictly before
   their target, and ``windows_for_period`` keeps the pairs whose target falls in a period;
 * the baselines (persistence, seasonal naive, the training-period seasonal average, seasonal
-  naive times the last year-over-year growth) use only values known at forecast time;
-* ``mae``, ``rmse`` and ``mape`` score a forecast; MAPE refuses a series with zeros.
+  naive times the last or the mean training year-over-year growth) use only values known at
+  forecast time;
+* ``LinearAutoregression`` is the linear model fed the same input windows as a network;
+* ``mae``, ``rmse`` and ``mape`` score a forecast; MAPE refuses a series with zeros;
+* ``block_bootstrap`` puts an interval on a score computed from consecutive, correlated days.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -238,6 +242,101 @@ def seasonal_naive_growth(series: pd.Series, season: int = 12) -> pd.Series:
     return pd.Series(forecast, index=series.index)
 
 
+def seasonal_naive_mean_growth(series: pd.Series, train_end: str, season: int = 12) -> pd.Series:
+    """Seasonal naive times the mean year-over-year growth of the training period.
+
+    Forecast of step t: y[t − season] · exp(g), where g is the mean of
+    log(y[s] / y[s − season]) over the training steps s (dated up to ``train_end``) that have a
+    value a season before. One growth rate, learned from the training period only, and no
+    network: it is what a model of log seasonal differences that always predicted their
+    training mean would forecast.
+    """
+    series = _regular_series(series)
+    if not (isinstance(season, (int, np.integer)) and season >= 1):
+        raise ValueError(f"season must be a whole number ≥ 1, got {season!r}.")
+    values = series.to_numpy(dtype=float)
+    if not np.all(values[np.isfinite(values)] > 0):
+        raise ValueError("growth is a ratio of values: the series must be positive (no log of 0).")
+    n_train = int(np.sum(series.index <= pd.Timestamp(train_end)))
+    if n_train <= season:
+        raise ValueError(
+            f"{n_train} training steps up to {train_end}: at least {season + 1} are needed for one"
+            " year-over-year growth."
+        )
+    log_values = np.log(values)
+    growth = float(np.mean(log_values[season:n_train] - log_values[: n_train - season]))
+    forecast = np.full(len(values), np.nan)
+    forecast[season:] = values[:-season] * np.exp(growth)
+    return pd.Series(forecast, index=series.index)
+
+
+# ---------------------------------------------------------------------------- a linear model
+class LinearAutoregression:
+    """The linear forecast from a whole input window, fitted by least squares.
+
+    ``fit(x, y)`` takes the same arrays a network is trained on, ``x`` of shape
+    (n, window, n_features) and ``y`` of shape (n,), and finds the weights ``coef_`` (one per
+    input value, in the order of ``x.reshape(n, -1)``) and ``intercept_`` that minimise the
+    squared error. With the window of past deviations as its only feature this is an
+    autoregression AR(window). A network fed the same windows has earned its place only if it
+    beats this model: anything it does better comes from its non-linearity or its recurrence.
+    """
+
+    def __init__(self) -> None:
+        self.coef_: np.ndarray | None = None
+        self.intercept_: float | None = None
+
+    @staticmethod
+    def _design(x: Any) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim < 2 or len(x) == 0:
+            raise ValueError(f"x must be (n, window) or (n, window, n_features), got {x.shape}.")
+        flat = x.reshape(len(x), -1)
+        if not np.all(np.isfinite(flat)):
+            raise ValueError("x contains NaN or inf: fill or drop those windows first.")
+        return flat
+
+    def fit(self, x: Any, y: Any) -> LinearAutoregression:
+        """Least-squares weights and intercept (``numpy.linalg.lstsq``; minimum-norm if x is
+        rank-deficient, e.g. when two input columns always move together)."""
+        flat = self._design(x)
+        target = np.asarray(y, dtype=float).ravel()
+        if len(target) != len(flat):
+            raise ValueError(f"x has {len(flat)} windows but y has {len(target)} targets.")
+        if not np.all(np.isfinite(target)):
+            raise ValueError("y contains NaN or inf.")
+        if len(flat) <= flat.shape[1]:
+            raise ValueError(
+                f"{len(flat)} windows for {flat.shape[1] + 1} parameters: the fit would be exact"
+                " and meaningless; use more windows or a shorter window."
+            )
+        design = np.column_stack([flat, np.ones(len(flat))])
+        solution, *_ = np.linalg.lstsq(design, target, rcond=None)
+        self.coef_, self.intercept_ = solution[:-1], float(solution[-1])
+        return self
+
+    def predict(self, x: Any) -> np.ndarray:
+        """One forecast per window, shape (n,)."""
+        if self.coef_ is None or self.intercept_ is None:
+            raise RuntimeError("call fit(x, y) before predict.")
+        flat = self._design(x)
+        if flat.shape[1] != len(self.coef_):
+            raise ValueError(
+                f"x has {flat.shape[1]} values per window; the model was fitted on "
+                f"{len(self.coef_)}."
+            )
+        return flat @ self.coef_ + self.intercept_
+
+    @property
+    def n_params(self) -> int:
+        """Number of fitted numbers (weights and intercept), to set beside a network's."""
+        if self.coef_ is None:
+            raise RuntimeError("call fit(x, y) first.")
+        return len(self.coef_) + 1
+
+
 # ------------------------------------------------------------------------------------ metrics
 def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     truth = np.asarray(y_true, dtype=float).ravel()
@@ -284,6 +383,73 @@ def forecast_scores(y_true: Any, y_pred: Any, with_mape: bool = False) -> dict[s
     if with_mape:
         scores["MAPE %"] = mape(y_true, y_pred)
     return scores
+
+
+# ---------------------------------------------------------------------------------- intervals
+class Interval(NamedTuple):
+    """A statistic and the ends of its bootstrap interval."""
+
+    estimate: float
+    low: float
+    high: float
+
+
+def moving_block_indices(n: int, block: int, n_resamples: int, seed: int = 0) -> np.ndarray:
+    """Row indices of ``n_resamples`` moving-block bootstrap samples of a series of ``n`` steps.
+
+    Each sample (one row of the result, length ``n``) glues together blocks of ``block``
+    consecutive positions whose starts are drawn uniformly from 0 .. n − block, and is cut to
+    ``n``. Keeping neighbours together keeps the day-to-day correlation of errors that a
+    day-by-day bootstrap would destroy (and with it, an interval that is too narrow).
+    """
+    for name, value in (("n", n), ("block", block), ("n_resamples", n_resamples)):
+        if not (isinstance(value, (int, np.integer)) and value >= 1):
+            raise ValueError(f"{name} must be a whole number ≥ 1, got {value!r}.")
+    if block > n:
+        raise ValueError(f"block ({block}) is longer than the series ({n}).")
+    rng = np.random.default_rng(seed)
+    blocks_per_sample = -(-n // block)
+    starts = rng.integers(0, n - block + 1, size=(n_resamples, blocks_per_sample))
+    return (starts[:, :, None] + np.arange(block)).reshape(n_resamples, -1)[:, :n]
+
+
+def block_bootstrap(
+    columns: Any,
+    statistic: Callable[[np.ndarray], Any],
+    *,
+    block: int = 14,
+    n_resamples: int = 2000,
+    level: float = 0.9,
+    seed: int = 0,
+) -> Interval:
+    """Percentile interval, by the moving-block bootstrap, of a statistic of column means.
+
+    ``columns`` is (n, k): one row per time step, e.g. the absolute errors of two forecasters
+    on the same days. Rows are resampled together (paired) in blocks of ``block`` steps.
+    ``statistic`` maps column means, an array whose last axis has length k, to one number per
+    leading index: MAE is the mean of absolute errors, so a gain ``lambda m: 1 - m[..., 0] /
+    m[..., 1]`` or a difference ``lambda m: m[..., 0] - m[..., 1]`` is such a statistic.
+    Returns the statistic on the original data and the central ``level`` interval.
+    """
+    values = np.asarray(columns, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    if values.ndim != 2 or len(values) < 2:
+        raise ValueError(f"columns must be (n, k) with n ≥ 2 time steps, got shape {values.shape}.")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("columns contain NaN or inf: score the same, complete days for all.")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie between 0 and 1 (e.g. 0.9), got {level}.")
+    estimate = float(statistic(values.mean(axis=0)))
+    indices = moving_block_indices(len(values), block, n_resamples, seed)
+    resampled = np.asarray(statistic(values[indices].mean(axis=1)), dtype=float)
+    if resampled.shape != (n_resamples,):
+        raise ValueError(
+            "statistic must work on a stack of mean vectors (use m[..., 0], not m[0]) and "
+            f"return one number each; got shape {resampled.shape}."
+        )
+    low, high = np.quantile(resampled, [(1 - level) / 2, (1 + level) / 2])
+    return Interval(estimate, float(low), float(high))
 
 
 # ---------------------------------------------------------------------------------- exercises

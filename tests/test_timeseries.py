@@ -193,3 +193,131 @@ def test_persistence_exercise_check(capsys):
     assert not ts.check_persistence_mae(right + 0.1, series, "1988-12-31")
     assert not ts.check_persistence_mae(..., series, "1988-12-31")
     assert f"{right:.3f}" not in capsys.readouterr().out  # the feedback never shows the answer
+
+
+# ------------------------------------------------------------------ the constant-growth baseline
+def test_seasonal_naive_mean_growth_by_hand_and_from_training_only():
+    index = pd.date_range("1949-01-01", periods=48, freq="MS")
+    values = 100 * 1.1 ** (np.arange(48) / 12) * (1 + 0.2 * (np.arange(48) % 12 == 6))
+    series = pd.Series(values, index=index)
+    forecast = ts.seasonal_naive_mean_growth(series, "1950-12-31")
+    # the training period 1949-1950 has 12 year-over-year ratios, each exactly 1.1
+    growth = np.mean(np.log(values[12:24] / values[:12]))
+    assert growth == pytest.approx(np.log(1.1))
+    assert forecast.iloc[30] == pytest.approx(values[18] * 1.1)
+    np.testing.assert_allclose(
+        forecast.iloc[12:], values[12:]
+    )  # a steady growth is forecast exactly
+    assert forecast.iloc[:12].isna().all()
+    changed = series.copy()
+    changed["1951-01-01":] *= 3.0  # the future is very different: the growth rate must not move
+    refit = ts.seasonal_naive_mean_growth(changed, "1950-12-31")
+    assert refit.iloc[30] == pytest.approx(changed.iloc[18] * 1.1)
+    with pytest.raises(ValueError, match="positive"):
+        ts.seasonal_naive_mean_growth(series - 200, "1950-12-31")
+    with pytest.raises(ValueError, match="at least 13"):
+        ts.seasonal_naive_mean_growth(series, "1949-12-31")
+
+
+# ------------------------------------------------------------------------------ linear model
+def test_linear_autoregression_recovers_a_known_recursion():
+    """Noise-free AR(2) data: least squares must find its coefficients and intercept exactly."""
+    values = np.zeros(300)
+    values[:2] = [1.0, -0.5]
+    for t in range(2, 300):
+        values[t] = 0.3 + 0.6 * values[t - 1] - 0.2 * values[t - 2] + np.sin(t)  # rich inputs
+    driver = np.sin(np.arange(300))
+    target = values - driver  # values[t] - sin(t) = 0.3 + 0.6 v[t-1] - 0.2 v[t-2]
+    x, y, _ = ts.make_windows(values, target, 2)
+    model = ts.LinearAutoregression().fit(x.astype(float), y)
+    # the float32 windows limit the precision to about 1e-6
+    np.testing.assert_allclose(model.coef_, [-0.2, 0.6], atol=1e-5)
+    assert model.intercept_ == pytest.approx(0.3, abs=1e-5)
+    assert model.n_params == 3
+
+
+def test_linear_autoregression_equals_lstsq_and_sklearn():
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(80, 5, 2))
+    y = x[:, -1, 0] * 0.8 + rng.normal(0, 0.1, 80)
+    model = ts.LinearAutoregression().fit(x, y)
+    design = np.column_stack([x.reshape(80, -1), np.ones(80)])
+    expected, *_ = np.linalg.lstsq(design, y, rcond=None)
+    np.testing.assert_allclose(model.coef_, expected[:-1], atol=1e-10)
+    reference = LinearRegression().fit(x.reshape(80, -1), y)
+    np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-8)
+    assert model.intercept_ == pytest.approx(reference.intercept_, abs=1e-8)
+    x_new = rng.normal(size=(7, 5, 2))
+    np.testing.assert_allclose(model.predict(x_new), reference.predict(x_new.reshape(7, -1)))
+    # least squares: the residuals are orthogonal to every input column and sum to zero
+    residuals = y - model.predict(x)
+    np.testing.assert_allclose(design.T @ residuals, 0, atol=1e-9)
+
+
+def test_linear_autoregression_errors():
+    x, y = np.ones((10, 3, 1)), np.ones(10)
+    with pytest.raises(RuntimeError, match="fit"):
+        ts.LinearAutoregression().predict(x)
+    with pytest.raises(ValueError, match="targets"):
+        ts.LinearAutoregression().fit(x, y[:-1])
+    with pytest.raises(ValueError, match="meaningless"):
+        ts.LinearAutoregression().fit(np.ones((3, 3, 1)), np.ones(3))
+    with pytest.raises(ValueError, match="NaN"):
+        ts.LinearAutoregression().fit(np.full((10, 3, 1), np.nan), y)
+    model = ts.LinearAutoregression().fit(np.random.default_rng(0).normal(size=(10, 3, 1)), y)
+    with pytest.raises(ValueError, match="fitted on 3"):
+        model.predict(np.ones((2, 4, 1)))
+
+
+# ------------------------------------------------------------------------------ the bootstrap
+def test_moving_block_indices_are_runs_of_consecutive_days():
+    n, block = 50, 7
+    idx = ts.moving_block_indices(n, block, 200, seed=1)
+    assert idx.shape == (200, n) and idx.min() >= 0 and idx.max() <= n - 1
+    runs = idx[:, : (n // block) * block].reshape(200, -1, block)
+    assert np.all(np.diff(runs, axis=-1) == 1)  # every block: consecutive positions
+    np.testing.assert_array_equal(idx, ts.moving_block_indices(n, block, 200, seed=1))
+    # a block as long as the series leaves only one possible sample: the series itself
+    np.testing.assert_array_equal(ts.moving_block_indices(n, n, 3), np.tile(np.arange(n), (3, 1)))
+    # starts are uniform over 0 .. n - block: every one of them occurs
+    assert set(np.unique(idx[:, 0])) == set(range(n - block + 1))
+    with pytest.raises(ValueError, match="longer"):
+        ts.moving_block_indices(5, 6, 10)
+    with pytest.raises(ValueError, match="block"):
+        ts.moving_block_indices(5, 0, 10)
+
+
+def test_block_bootstrap_by_hand_and_against_theory():
+    rng = np.random.default_rng(0)
+    errors = np.column_stack([rng.exponential(1.0, 365), rng.exponential(1.2, 365)])
+    gain = ts.block_bootstrap(errors, lambda m: 1 - m[..., 0] / m[..., 1], block=14, seed=0)
+    assert gain.estimate == pytest.approx(1 - errors[:, 0].mean() / errors[:, 1].mean())
+    assert gain.low < gain.estimate < gain.high
+    # block = 1 is the ordinary bootstrap: for a mean its interval is close to ±1.645 standard
+    # errors (independent data); with blocks of 14 on independent data it is about as wide
+    values = rng.normal(0, 1, 2000)
+    se = values.std() / np.sqrt(len(values))
+    for block in (1, 14):
+        mean = ts.block_bootstrap(values, lambda m: m[..., 0], block=block, n_resamples=4000)
+        assert (mean.high - mean.low) / (2 * 1.645 * se) == pytest.approx(1.0, abs=0.12)
+    # positively correlated data: the block interval widens, as it should; day by day is too narrow
+    ar = np.zeros(2000)
+    for t in range(1, 2000):
+        ar[t] = 0.7 * ar[t - 1] + rng.normal()
+    by_day = ts.block_bootstrap(ar, lambda m: m[..., 0], block=1)
+    by_block = ts.block_bootstrap(ar, lambda m: m[..., 0], block=30)
+    assert (by_block.high - by_block.low) > 1.8 * (
+        by_day.high - by_day.low
+    )  # theory: √(1.7/0.3) ≈ 2.4
+
+
+def test_block_bootstrap_errors():
+    errors = np.ones((30, 2))
+    with pytest.raises(ValueError, match="level"):
+        ts.block_bootstrap(errors, lambda m: m[..., 0], level=90)
+    with pytest.raises(ValueError, match="NaN"):
+        ts.block_bootstrap(np.full((30, 2), np.nan), lambda m: m[..., 0])
+    with pytest.raises(ValueError, match=r"m\[\.\.\., 0\]"):
+        ts.block_bootstrap(errors, lambda m: m[0], block=5)
