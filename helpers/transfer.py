@@ -13,11 +13,12 @@ Two settings, both in lesson 12:
   ``training=False`` so that its batch-normalisation statistics stay those of ImageNet.
 
 Every regime is trained the same way: on all the labelled images of the budget, for the same
-pre-declared number of gradient steps. With five labels per class, a validation split would hold
-one image per class, and early stopping on it keeps an epoch chosen by noise while taking a
-fifth of the labels away; a fixed number of steps, set before seeing any result, is the fair
-choice at such budgets. The test images are used once per trained model, to score it,
-and never choose anything.
+number of gradient steps (one setting for all regimes, not tuned per regime). Fine-tuning
+continues from the head that feature extraction trained, so its head has had those steps too:
+the usual practice, and the reason fine-tuning comes second. With five labels per class, a
+validation split would hold one image per class, and early stopping on it keeps an epoch chosen
+by noise while taking a fifth of the labels away. The test images are used once per trained
+model, to score it, and never choose anything.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 from scipy import stats
 from sklearn.model_selection import train_test_split
 
@@ -265,8 +265,8 @@ def fit_fixed_steps(
 
     No validation split and no early stopping: with a handful of labels per class, either would
     spend labels on a choice that one image per class cannot make reliably. Every regime gets
-    the same training, fixed before any result is seen: the same steps on small budgets, and
-    on large ones enough epochs (``min_epochs``) to see every image many times.
+    the same training: the same steps on small budgets, and on large ones enough epochs
+    (``min_epochs``) to see every image many times.
     """
     x, y = _images_and_labels(*data)
     if not isinstance(settings.steps, (int, np.integer)) or settings.steps < 1:
@@ -278,13 +278,13 @@ def fit_fixed_steps(
 
 
 def extract_features(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """``model(batch, training=False)`` batch by batch, as one NumPy array."""
-    run = tf.function(lambda batch: model(batch, training=False), reduce_retracing=True)
-    parts = [
-        keras.ops.convert_to_numpy(run(tf.constant(x[i : i + batch_size])))
-        for i in range(0, len(x), batch_size)
-    ]
-    return np.concatenate(parts)
+    """What ``model`` computes for ``x`` in inference mode, batch by batch, as one NumPy array.
+
+    ``model.predict`` compiles the forward pass once per model on every Keras backend, and
+    always runs layers in inference mode (batch normalisation with its stored statistics,
+    dropout off).
+    """
+    return np.asarray(model.predict(np.asarray(x), batch_size=batch_size, verbose=0))
 
 
 def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
@@ -428,12 +428,14 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
 def paired_gain(
     results: pd.DataFrame, regime: str, baseline: str = "scratch", alpha: float = 0.05
 ) -> pd.DataFrame:
-    """Gain of ``regime`` over ``baseline`` per budget, draw by draw: mean, sd, t-test.
+    """Gain of ``regime`` over ``baseline`` per budget, draw by draw: mean, sd, interval, t-test.
 
     The two regimes saw the same images in each draw, so the difference removes what makes
     a draw easy or hard. ``beyond_spread`` says whether the mean gain exceeds the sd of the
-    gains (the course's target); ``significant`` is a one-sample t-test of the gains against
-    zero at level ``alpha``, which with three draws needs a large and steady gain.
+    gains (the course's target); ``ci_low``/``ci_high`` bound a ``1 - alpha`` t-interval for
+    the mean gain; ``significant`` is a one-sample t-test of the gains against zero at level
+    ``alpha`` (the interval then excludes 0), which with three draws needs a large and steady
+    gain. All of it is conditional on the one pre-trained base the draws share.
     """
     _check_results(results)
     for name in (regime, baseline):
@@ -446,11 +448,18 @@ def paired_gain(
         g = group["gain"].to_numpy()
         sd = float(np.std(g, ddof=1)) if len(g) > 1 else float("nan")
         p = float(stats.ttest_1samp(g, 0.0).pvalue) if len(g) > 1 and sd > 0 else float("nan")
+        half = (
+            float(stats.t.ppf(1 - alpha / 2, len(g) - 1) * sd / math.sqrt(len(g)))
+            if len(g) > 1
+            else float("nan")
+        )
         rows.append(
             {
                 "k": int(k),
                 "mean_gain": float(np.mean(g)),
                 "sd_gain": sd,
+                "ci_low": float(np.mean(g)) - half,
+                "ci_high": float(np.mean(g)) + half,
                 "draws": len(g),
                 "p_value": p,
                 "beyond_spread": bool(np.mean(g) > sd) if len(g) > 1 else False,
@@ -460,23 +469,60 @@ def paired_gain(
     return pd.DataFrame(rows).set_index("k")
 
 
-def check_gain(
+def _paired_and_unpaired_t(
+    results: pd.DataFrame, regime: str, baseline: str, k: int
+) -> tuple[float, float]:
+    """The t statistic of ``regime`` minus ``baseline`` at budget ``k``: draws paired, and not."""
+    _check_results(results)
+    for name in (regime, baseline):
+        if name not in set(results["regime"]):
+            raise ValueError(f"No regime {name!r} in the results; there are {REGIMES}.")
+    rows = results[results["k"] == k]
+    if rows.empty:
+        raise ValueError(f"No results for k = {k}; the budgets are {sorted(set(results['k']))}.")
+    wide = rows.pivot(index="draw", columns="regime", values="accuracy")
+    a, b = wide[regime].to_numpy(), wide[baseline].to_numpy()
+    n, d = len(a), a - b
+    if n < 2 or np.std(d) == 0:
+        raise ValueError(f"A t statistic needs at least two draws whose differences vary; k = {k}.")
+    paired = float(np.mean(d) / (np.std(d, ddof=1) / math.sqrt(n)))
+    unpaired = float(
+        (np.mean(a) - np.mean(b)) / math.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / n)
+    )
+    return paired, unpaired
+
+
+def check_paired_t(
     answer: float, results: pd.DataFrame, regime: str, k: int, baseline: str = "scratch"
 ):
-    """Exercise check: the mean paired gain of ``regime`` over ``baseline`` at budget ``k``.
+    """Exercise check: the paired t statistic of ``regime`` against ``baseline`` at budget ``k``.
 
-    The reference is computed here, out of the learner's sight, from the same ``results``.
+    The reference is computed here, out of the learner's sight, from the same ``results``. An
+    answer equal to the unpaired (Welch) statistic is told that it ignores the pairing; neither
+    value is ever printed.
     """
     from helpers import checks
 
-    expected = paired_gain(results, regime, baseline).loc[k, "mean_gain"]
-    return checks.check_value(
-        answer,
-        expected,
-        atol=1e-6,
-        hint="Keep the rows of that budget, put each draw's two accuracies side by side "
-        "(a pivot on 'draw' and 'regime'), subtract column from column, then average.",
+    paired, unpaired = _paired_and_unpaired_t(results, regime, baseline, k)
+    hint = (
+        "Pair first: one difference per draw (a pivot on 'draw' and 'regime', then subtract the"
+        " columns), then apply section 5's t formula to those differences (np.std with ddof=1)."
     )
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):  # not answered yet, or not a number: check_value says which
+        return checks.check_value(answer, paired, rtol=1e-4, atol=1e-6, hint=hint)
+    if not math.isclose(paired, unpaired, rel_tol=1e-3) and math.isclose(
+        value, unpaired, rel_tol=1e-4, abs_tol=1e-6
+    ):
+        print(
+            f"{checks.WRONG} That is the t statistic of two independent samples: it compares "
+            "the two means with both spreads over draws and ignores that each draw gave both "
+            "regimes the same images."
+        )
+        print(f"   Hint: {hint}")
+        return checks.Feedback(False)
+    return checks.check_value(value, paired, rtol=1e-4, atol=1e-6, hint=hint)
 
 
 def plot_accuracy_vs_budget(results: pd.DataFrame, title: str = "") -> plt.Figure:
@@ -572,12 +618,41 @@ def load_mobilenet_base(
 
 def prepare_images(images, size: int):
     """uint8 RGB images (N, H, W, 3) → upscaled to size x size, then MobileNetV2's own
-    ``preprocess_input`` (pixels to [-1, 1]); works on arrays and tensors, also inside a model.
+    ``preprocess_input`` (pixels to [-1, 1]); works on arrays and tensors.
 
-    CIFAR-10 is RGB, as MobileNetV2 expects: no channel flip.
+    CIFAR-10 is RGB, as MobileNetV2 expects: no channel flip. This is the reference that
+    ``mobilenet_preprocessing`` reproduces with two layers.
     """
     resized = keras.ops.image.resize(keras.ops.cast(images, "float32"), (size, size))
     return keras.applications.mobilenet_v2.preprocess_input(resized)
+
+
+def mobilenet_preprocessing(size: int) -> keras.Sequential:
+    """``prepare_images`` as layers: bilinear ``Resizing`` to size x size, then
+    ``Rescaling(1 / 127.5, offset=-1)``, which is what ``mobilenet_v2.preprocess_input`` computes.
+
+    Layers, not a ``Lambda`` around a Python function, so that a model containing them saves
+    and loads with Keras's default ``safe_mode``.
+    """
+    if not isinstance(size, (int, np.integer)) or size < 32:
+        raise ValueError(f"size must be a whole number of pixels, at least 32; got {size!r}.")
+    return keras.Sequential(
+        [
+            keras.layers.Resizing(size, size, interpolation="bilinear"),
+            keras.layers.Rescaling(1 / 127.5, offset=-1.0),
+        ],
+        name="prepare",
+    )
+
+
+def _small_images_model(base: keras.Model, size: int, head: keras.Model | None = None):
+    """Small RGB images in, ``base`` features (or ``head`` logits) out: upscaled and
+    preprocessed inside the model, the base called with ``training=False``."""
+    inputs = keras.Input(shape=(None, None, 3))
+    features = base(mobilenet_preprocessing(size)(inputs), training=False)
+    outputs = features if head is None else head(features)
+    name = "mobilenet_v2_features" if head is None else "mobilenet_v2_transfer"
+    return keras.Model(inputs, outputs, name=name)
 
 
 def mobilenet_features(
@@ -585,9 +660,9 @@ def mobilenet_features(
 ) -> tuple[np.ndarray, float]:
     """Features of ``images`` from the frozen base, batch by batch: ``(features, images_per_s)``.
 
-    Each batch is upscaled and preprocessed on the fly (the upscaled set would not fit in
-    memory at full size), then passed through ``base(batch, training=False)``. The rate is
-    measured after the first batch, which also traces the graph.
+    Each batch is upscaled and preprocessed on the fly, inside the model (the upscaled set
+    would not fit in memory at full size), then passed through ``base(batch, training=False)``.
+    The rate is measured after the first batch, which also compiles the forward pass.
     """
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[-1] != 3:
@@ -596,18 +671,45 @@ def mobilenet_features(
         raise ValueError(
             f"Give more than one batch ({batch_size}) of images, so the rate can be measured."
         )
-    run = tf.function(lambda b: base(prepare_images(b, size), training=False))
-    parts = [keras.ops.convert_to_numpy(run(tf.constant(images[:batch_size])))]
+    model = _small_images_model(base, size)
+    images = images.astype("float32")
+    first = extract_features(model, images[:batch_size], batch_size)
     start = time.perf_counter()
-    for i in range(batch_size, len(images), batch_size):
-        parts.append(keras.ops.convert_to_numpy(run(tf.constant(images[i : i + batch_size]))))
+    rest = extract_features(model, images[batch_size:], batch_size)
     rate = (len(images) - batch_size) / (time.perf_counter() - start)
-    return np.concatenate(parts), rate
+    return np.concatenate([first, rest]), rate
 
 
-def mobilenet_classifier(base: keras.Model, head: keras.layers.Layer, size: int) -> keras.Model:
-    """Small RGB images in, logits out: upscale and preprocess, ``base(training=False)``, head."""
-    inputs = keras.Input(shape=(None, None, 3))
-    prepared = keras.layers.Lambda(lambda x: prepare_images(x, size), name="prepare")(inputs)
-    features = base(prepared, training=False)
-    return keras.Model(inputs, head(features), name="mobilenet_v2_transfer")
+def mobilenet_classifier(base: keras.Model, head: keras.Model, size: int) -> keras.Model:
+    """Small RGB images in, logits out: upscale and preprocess (``mobilenet_preprocessing``),
+    ``base(training=False)``, then ``head``. Built from layers only, so it saves and loads."""
+    return _small_images_model(base, size, head)
+
+
+def conv_macs(model: keras.Model) -> int:
+    """Multiply-adds of one image's forward pass through ``model``'s convolutions and dense
+    layers (nested models included), counted from the layers' shapes.
+
+    ``Conv2D``: output positions x kernel area x input channels per group x filters;
+    ``DepthwiseConv2D``: output positions x kernel area x channels x depth multiplier;
+    ``Dense``: positions x inputs x units. Batch normalisation, activations, additions and
+    pooling cost a few operations per value, not per weight and value, and are left out; the
+    counts then agree with those published for MobileNetV2 (the tests compare them).
+    """
+    if not isinstance(model, keras.Model) or not model.built:
+        raise ValueError("Give a built Keras model (one made from keras.Input, or called once).")
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            total += conv_macs(layer)
+            continue
+        if not isinstance(
+            layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.Dense)
+        ):
+            continue
+        # Every kernel holds one weight per multiply-add at one output position: (kh, kw,
+        # c_in / groups, filters) for Conv2D, (kh, kw, c_in, multiplier) for DepthwiseConv2D,
+        # (inputs, units) for Dense; the output's axes between batch and channels are positions.
+        positions = math.prod(layer.output.shape[1:-1])
+        total += int(positions) * math.prod(layer.kernel.shape)
+    return total

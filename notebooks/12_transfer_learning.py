@@ -24,15 +24,15 @@
 #   what *feature extraction* and *fine-tuning* each train;
 # * pre-train a small CNN on MNIST digits 0-4 and transfer it to digits 5-9 learnt from a
 #   handful of labelled images, next to the same network trained from scratch;
-# * measure the gain over several label draws and report it with its spread, saying plainly
-#   when it is not significant;
+# * measure the gain over several label draws and report it with its spread and an interval,
+#   saying what those draws can and cannot tell;
 # * use an ImageNet model from `keras.applications` (MobileNetV2) correctly: upscaled inputs,
-#   the model's own `preprocess_input`, the base called with `training=False` so batch
-#   normalisation keeps its statistics, features computed once, then the top blocks
-#   fine-tuned at a low learning rate.
+#   the model's own preprocessing, batch normalisation kept in inference mode (and what
+#   training mode does to it, shown on one batch), features computed once, then the top
+#   blocks fine-tuned at a low learning rate.
 #
-# **Data.** MNIST (real data, also offline) for the first part; CIFAR-10 and MobileNetV2's
-# ImageNet weights for the second, both downloaded on first use.
+# **Data.** MNIST (real data, also offline) for the first part; MobileNetV2's ImageNet
+# weights and CIFAR-10 for the second, both downloaded on first use.
 
 # %%
 # Set-up (the same cell opens every lesson): make the course's `helpers` importable (in Colab,
@@ -111,19 +111,29 @@ print(f"label budgets (images per class): {BUDGETS}; {N_DRAWS} draws each; {SETT
 # $\min_\phi \frac1n \sum_i L\big(h_\phi(g_{\theta_{\text{source}}}(x_i)),\, y_i\big)$ with
 # the base fixed, so $z_i = g_{\theta_{\text{source}}}(x_i)$ can be **computed once** and the
 # head trained on the stored $z_i$: the same optimisation, without running the base again
-# at every epoch. Fine-tuning then moves the top of the base a little, with a learning rate
-# about ten times smaller, so that the features adapt without being destroyed; it starts
-# from the trained head, because a random head would send large, random gradients into the
-# pre-trained layers during the first steps.
+# at every epoch. That holds because nothing random happens between an image and its
+# features here. With data augmentation (or dropout inside the base) every epoch would show
+# the base new versions of the images, so the base would have to run again each epoch:
+# computing features once buys speed and gives up augmentation.
 #
-# Everything is trained the same way: on **all** the labelled images of the budget, for the
-# same number of gradient steps (`SETTINGS.steps`, and at least `SETTINGS.min_epochs`
-# epochs on larger budgets), fixed before any result was seen. Why no
-# validation split and early stopping, as in earlier lessons? Validation images would come
-# out of the budget ("5 labels per class" means 5 in all), and with five per class a 20 %
-# split leaves one validation image per class: its loss jumps from epoch to epoch, so early
-# stopping keeps an epoch chosen by noise, and four images per class are left to learn from.
-# A fixed number of steps, the same for every regime, is the fair choice at such budgets.
+# Fine-tuning then moves the top of the base a little, with a learning rate about ten times
+# smaller, so that the features adapt without being destroyed; it starts from the trained
+# head, because a random head would send large, random gradients into the pre-trained
+# layers during the first steps. Unfreezing only the top is the simplest form of a wider
+# idea: some recipes unfreeze gradually, a few more blocks from the top at each stage
+# (TensorFlow's own tutorial unfreezes MobileNetV2 from its 100th layer of 154 on).
+#
+# **The training budget.** Every regime trains on **all** the labelled images of the
+# budget for the same number of gradient steps (`SETTINGS.steps`, and at least
+# `SETTINGS.min_epochs` epochs on larger budgets): one setting for all three regimes, not
+# tuned for any of them. Fine-tuning continues from the head that feature extraction has
+# just trained, so its head has had those steps as well, twice those of the model trained
+# from scratch: that is what fine-tuning is (the table above), not an extra allowance.
+# Why no validation split and early stopping, as in earlier lessons? Validation images
+# would come out of the budget ("5 labels per class" means 5 in all), and with five per
+# class a 20 % split leaves one validation image per class: its loss jumps from epoch to
+# epoch, so early stopping keeps an epoch chosen by noise, and four images per class are
+# left to learn from.
 #
 # ## 2. Two tasks from one data set: digits 0-4 and digits 5-9
 #
@@ -199,9 +209,11 @@ k_demo = BUDGETS[0]
 chosen = tr.draw_per_class(y_pool, k_demo, seed=SEED)
 demo_data = (x_pool[chosen], y_pool[chosen])
 steps_per_epoch = -(-len(chosen) // SETTINGS.batch_size)  # batches per epoch, rounded up
+epochs = max(SETTINGS.min_epochs, round(SETTINGS.steps / steps_per_epoch))
 print(
     f"{k_demo} labelled images per class: {len(chosen)} to fit on, every regime for "
-    f"{max(SETTINGS.min_epochs, round(SETTINGS.steps / steps_per_epoch))} epochs"
+    f"{epochs} epochs ({epochs * steps_per_epoch} steps); fine-tuning starts from the head "
+    "that feature extraction has just trained"
 )
 show_images(demo_data[0][:10, ..., 0], titles=[f"digit {TARGET[j]}" for j in demo_data[1][:10]])
 plt.show()
@@ -256,7 +268,8 @@ assert not np.array_equal(
 # is $d_j = a^{\text{regime}}_j - a^{\text{scratch}}_j$ for draw $j$, reported as
 # $\bar d \pm s_d$. With $n$ draws, a one-sample $t$-test of the $d_j$ against zero,
 # $t = \bar d / (s_d / \sqrt{n})$ with $n - 1$ degrees of freedom, says whether the gain is
-# distinguishable from noise; with so few draws only a large and steady gain is.
+# distinguishable from noise, and $\bar d \pm t_{0.975,\,n-1}\, s_d / \sqrt{n}$ is a 95 %
+# interval for the mean gain; with so few draws only a large and steady gain stands out.
 
 # %%
 start = time.perf_counter()
@@ -288,9 +301,16 @@ assert results["accuracy"].between(0, 1).all()
 # each regime at each budget: "larger than its spread" when the mean gain exceeds the
 # standard deviation of the gains over draws, "significant" when the $t$-test gives
 # $p < 0.05$, and otherwise "not significant": a difference that another set of draws
-# could well reverse.
+# could well reverse. Each line is one test, and this run makes several (two regimes times
+# the number of budgets): at the 5 % level one test in twenty comes out "significant" by
+# chance when there is no gain at all, so the more tests, the more such false alarms. The
+# Bonferroni threshold, 0.05 divided by the number of tests, is the strict reading that
+# keeps the chance of *any* false alarm under 5 %; a line that passes it is marked.
 
 # %%
+n_tests = len(gains) * len(BUDGETS)
+strict = 0.05 / n_tests
+print(f"{n_tests} tests; Bonferroni threshold 0.05 / {n_tests} = {strict:.4f}")
 for regime, table in gains.items():
     for k, row in table.iterrows():
         if row["significant"] and row["mean_gain"] > 0:
@@ -301,23 +321,52 @@ for regime, table in gains.items():
             verdict = "gain larger than its spread, but not significant"
         else:
             verdict = "not significant"
+        if row["p_value"] < strict:
+            verdict += f" (also below {strict:.4f})"
         print(
-            f"k = {k:>3}: {regime:18} {row['mean_gain']:+.3f} ± {row['sd_gain']:.3f} "
-            f"(p = {row['p_value']:.2f}) → {verdict}"
+            f"k = {k:>3}: {regime:18} {row['mean_gain']:+.3f} ± {row['sd_gain']:.3f}, "
+            f"95 % interval [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}] "
+            f"(p = {row['p_value']:.3f}) → {verdict}"
         )
-smallest = tr.paired_gain(results, "fine_tuning").loc[BUDGETS[0]]
-smallest_fe = tr.paired_gain(results, "feature_extraction").loc[BUDGETS[0]]
+smallest = gains["fine_tuning"].loc[BUDGETS[0]]
+smallest_fe = gains["feature_extraction"].loc[BUDGETS[0]]
 
 # %% [markdown]
 # Read the plot and the tables together. At the smallest budget a draw of five images per
 # class can be lucky or unlucky, so expect the widest spread there; a gain counts only if it
 # stands out of the spread. With more labels of its own, a network trained from scratch
 # needs less of what another task taught it, so any gain should shrink as $k$ grows (QUICK
-# mode runs the smallest budget only; the full run draws the whole curve). And
-# on MNIST the bar is high: look at how well the from-scratch line already does from a few
-# images. Whatever this run shows, one run or one seed cannot tell you whether transfer
-# helped; the README reports these numbers over several seeds.
+# mode runs the smallest budget only, with 3 draws instead of 5; the full run draws the
+# whole curve). And on MNIST the bar is high: look at how well the from-scratch line already
+# does from a few images.
 #
+# **What the draws can tell, and what they cannot.** Every draw above reuses the *one* base
+# pre-trained in section 3: the draws vary the labelled images and the new weights, not the
+# pre-training. So the $t$-tests and intervals answer "does *this* pre-trained base help on
+# digits 5-9?". Whether pre-training on digits 0-4 helps in general, whatever base a
+# pre-training run happens to produce, needs several pre-training runs: each seed of the
+# lesson (`DLCOURSE_SEED`) pre-trains its own base on its own split, and the course's README
+# reports these gains over seeds 0, 1 and 2.
+#
+# The digits part's headline numbers are recorded here, before the MobileNetV2 part (which
+# needs downloads):
+
+# %%
+by_regime = results[results["k"] == BUDGETS[0]].groupby("regime")["accuracy"].mean()
+helpers.record(
+    "12",
+    smallest_budget=BUDGETS[0],
+    acc_scratch=by_regime["scratch"],
+    acc_feature_extraction=by_regime["feature_extraction"],
+    acc_fine_tuning=by_regime["fine_tuning"],
+    gain_fine_tuning=smallest["mean_gain"],
+    gain_fine_tuning_sd_over_draws=smallest["sd_gain"],
+    gain_feature_extraction=smallest_fe["mean_gain"],
+    gain_feature_extraction_sd_over_draws=smallest_fe["sd_gain"],
+    source_val_acc=source_val_acc,
+)
+
+# %% [markdown]
 # ## 6. MobileNetV2 on CIFAR-10
 #
 # Real transfer learning starts from a network trained on a large data set: MobileNetV2,
@@ -326,28 +375,68 @@ smallest_fe = tr.paired_gain(results, "feature_extraction").loc[BUDGETS[0]]
 #
 # * **Size.** ImageNet images are seen at 224 px; at CIFAR-10's 32 px the base's last
 #   feature map would be $1 \times 1$ and its filters would see objects far smaller than
-#   they were trained on. We upscale to 96 px or more (weights exist for 96, 128, 160, 192
-#   and 224 px).
+#   they were trained on. We upscale to 96 px (weights exist for 96, 128, 160, 192 and
+#   224 px). The price of the small size: the published table of MobileNetV2's ImageNet
+#   checkpoints gives 60.3 % top-1 accuracy at 96 px against 71.8 % at 224 px ($\alpha = 1$),
+#   so the 96 px base is clearly the weaker one.
 # * **The model's own preprocessing.** `keras.applications.mobilenet_v2.preprocess_input`
 #   maps pixels from $[0, 255]$ to $[-1, 1]$, as in training. Other models expect other
-#   things (some BGR channel order with ImageNet means subtracted): always use the function
-#   that belongs to the model. CIFAR-10 is RGB, as MobileNetV2 expects.
+#   inputs: always use the function that belongs to the model. CIFAR-10 is RGB, as
+#   MobileNetV2 expects. Here the upscaling and this mapping are two layers at the front of
+#   the model (`tr.mobilenet_preprocessing`); a check below compares them with
+#   `preprocess_input`.
 # * **Batch normalisation.** MobileNetV2 has a `BatchNormalization` layer after every
-#   convolution. In training mode it normalises with the statistics of the current batch
-#   and updates its stored averages, which would overwrite ImageNet's statistics with those
-#   of a few small batches. Calling the base with `training=False` keeps it in inference
-#   mode, also when its layers are unfrozen for fine-tuning; `tr.freeze_below` also keeps
-#   those layers frozen.
+#   convolution, each with `momentum` 0.999. Called in *training* mode, such a layer
+#   normalises with the mean and variance **of the current batch**, not with the averages
+#   it stored from ImageNet: the network then computes another function than at inference,
+#   and on small batches a noisy one. It also moves its stored averages towards the batch's:
+#   stored $\leftarrow 0.999 \cdot$ stored $+ \, 0.001 \cdot$ batch, so one step replaces
+#   0.1 % of them, and after $n$ steps the share $0.999^n$ of ImageNet's statistics is left
+#   (88 % after 125 steps): a slow drift, not an overwrite. The cell after the data shows
+#   both effects on one batch.
 #
-# The width multiplier $\alpha$ scales every layer's number of filters; $\alpha = 0.35$
-# has about $0.35^2 \approx 1/8$ of the full model's multiply-adds, which is what makes a
-# CPU run of this part short; the full mode uses $\alpha = 1$.
+# Keras 3 has one rule for this: a `BatchNormalization` layer whose `trainable` is `False`
+# always runs in inference mode, whatever `training` says. A frozen base is therefore safe
+# either way; calling the base with `training=False` is what protects batch normalisation
+# once its layers are unfrozen too (for example after `base.trainable = True`). Either
+# guard alone keeps the statistics; the lesson uses both: the base is always called with
+# `training=False`, and `tr.freeze_below` keeps its batch-normalisation layers frozen when it
+# unfreezes the top.
+#
+# **The cost.** The width multiplier $\alpha$ scales the number of filters of the layers:
+# $\alpha = 0.35$ (QUICK mode) keeps about a third of them, $\alpha = 1$ (full mode) all.
+# It does not cut the multiply-adds to $0.35^2 \approx 1/8$. Only the $1 \times 1$
+# convolutions, whose cost is input channels times output channels, shrink as $\alpha^2$;
+# the depthwise $3 \times 3$ convolutions cost in proportion to their channels, so as
+# $\alpha$; channel counts are rounded up to multiples of 8 (32 × 0.35 = 11.2 becomes 16);
+# and for $\alpha \le 1$ the last $1 \times 1$ convolution keeps its 1,280 filters, which is
+# why both widths give 1,280 features per image. Counted from the layers at 96 px (the
+# print below does it for the base in use), $\alpha = 0.35$ costs 10.7 million
+# multiply-adds per image against 55.0 million for $\alpha = 1$: about **a fifth**. At
+# 224 px the counts are 58 and 299 million, as in the MobileNetV2 paper (59 and 300).
+#
+# In full mode the ImageNet weights and CIFAR-10 are required: if they cannot be
+# downloaded, `load_mobilenet_base` or `load_cifar10` stops with a message saying what to
+# do. In QUICK mode (the test suite, possibly offline) they fall back to random weights and
+# generated images, and say so loudly: the numbers of this section then only show that the
+# code runs.
 
 # %%
 if QUICK:
     SIZE, ALPHA, N_TRAIN, N_TEST, FT_EPOCHS, BATCH = 96, 0.35, 300, 100, 1, 32
 else:
     SIZE, ALPHA, N_TRAIN, N_TEST, FT_EPOCHS, BATCH = 96, 1.0, 10_000, 5_000, 2, 64
+mobilenet, pretrained = tr.load_mobilenet_base(SIZE, ALPHA, allow_untrained=QUICK)
+last_map = mobilenet.get_layer("out_relu").output.shape[1:3]
+print(
+    f"MobileNetV2 alpha={ALPHA} at {SIZE} px: "
+    f"{'ImageNet weights' if pretrained else 'RANDOM weights (meaningless)'}; "
+    f"{mobilenet.count_params():,} weights, "
+    f"{tr.conv_macs(mobilenet) / 1e6:.1f} million multiply-adds per image; last feature map "
+    f"{last_map[0]} x {last_map[1]} (1 x 1 at 32 px); {mobilenet.output_shape[-1]} features"
+)
+
+# %%
 (cifar_x_train, cifar_y_train), (cifar_x_test, cifar_y_test) = load_cifar10()
 rng = np.random.default_rng(SEED)
 pick_train = rng.choice(len(cifar_x_train), size=N_TRAIN, replace=False)
@@ -358,23 +447,66 @@ print(f"{N_TRAIN:,} training and {N_TEST:,} test images, upscaled from 32 to {SI
 show_images(cx_train[:8], titles=[CIFAR10_CLASSES[c] for c in cy_train[:8]])
 plt.show()
 
-# %% [markdown]
-# In full mode the ImageNet weights are required: if Keras cannot download them,
-# `load_mobilenet_base` stops with a message saying what to do. In QUICK mode (the test
-# suite, possibly offline) it falls back to random weights and says so loudly: the numbers
-# of this section then only show that the code runs.
-
 # %%
-mobilenet, pretrained = tr.load_mobilenet_base(SIZE, ALPHA, allow_untrained=QUICK)
-print(
-    f"MobileNetV2 alpha={ALPHA} at {SIZE} px: {mobilenet.count_params():,} weights, "
-    f"{'ImageNet weights' if pretrained else 'RANDOM weights (meaningless)'}; "
-    f"{mobilenet.output_shape[-1]} features per image"
+# Check: the preprocessing layers compute what MobileNetV2's own preprocess_input computes
+sample = cx_train[:8]
+np.testing.assert_allclose(
+    keras.ops.convert_to_numpy(tr.mobilenet_preprocessing(SIZE)(sample.astype("float32"))),
+    keras.ops.convert_to_numpy(tr.prepare_images(sample, SIZE)),  # resize + preprocess_input
+    atol=1e-5,
 )
 
 # %% [markdown]
-# **Features, computed once.** `mobilenet_features` upscales and preprocesses each batch on
-# the fly and calls `base(batch, training=False)`. On a CPU this forward pass is the
+# **Batch normalisation in training mode, on one batch.** Right after loading, every layer
+# of the base is trainable, batch normalisation included. We call it once with
+# `training=True` on one batch and watch its first batch-normalisation layer, `bn_Conv1`,
+# which normalises the output of the first convolution `Conv1`; then we put the stored
+# statistics back. (With the random weights of QUICK mode the stored statistics are the
+# initial ones, mean 0 and variance 1, far from any batch's, so the two modes give very
+# different features; with ImageNet's statistics they are closer, but not the same.)
+
+# %%
+probe = tr.mobilenet_preprocessing(SIZE)(cx_train[:BATCH].astype("float32"))
+bn = mobilenet.get_layer("bn_Conv1")
+first_conv = keras.Model(mobilenet.input, mobilenet.get_layer("Conv1").output)
+batch_mean = keras.ops.convert_to_numpy(keras.ops.mean(first_conv(probe), axis=(0, 1, 2)))
+stored = [keras.ops.convert_to_numpy(v).copy() for v in mobilenet.non_trainable_weights]
+mean_before = keras.ops.convert_to_numpy(bn.moving_mean).copy()
+features_inference = keras.ops.convert_to_numpy(mobilenet(probe, training=False))
+features_training = keras.ops.convert_to_numpy(mobilenet(probe, training=True))
+mean_after = keras.ops.convert_to_numpy(bn.moving_mean).copy()
+share_moved = np.sum((mean_after - mean_before) * (batch_mean - mean_before)) / np.sum(
+    (batch_mean - mean_before) ** 2
+)
+cosine = np.sum(features_training * features_inference, axis=1) / (
+    np.linalg.norm(features_training, axis=1) * np.linalg.norm(features_inference, axis=1)
+)
+print(
+    f"momentum {bn.momentum}: one training-mode call moved bn_Conv1's stored mean "
+    f"{share_moved:.2%} of the way to this batch's mean"
+)
+print(
+    "the same images' features, training mode against inference mode: median cosine "
+    f"similarity {np.median(cosine):.3f} (1 would be the same features)"
+)
+for variable, value in zip(mobilenet.non_trainable_weights, stored, strict=True):
+    variable.assign(value)  # the stored statistics back, as loaded
+
+# %%
+# Check: one step moved the stored mean by exactly (1 - momentum) of the gap to the batch's
+# mean, and with the statistics put back, inference gives the features of before
+gap = batch_mean - mean_before
+np.testing.assert_allclose(
+    mean_after - mean_before, (1 - bn.momentum) * gap, rtol=1e-2, atol=1e-4 * np.abs(gap).max()
+)
+np.testing.assert_allclose(
+    keras.ops.convert_to_numpy(mobilenet(probe, training=False)), features_inference, rtol=1e-5
+)
+
+# %% [markdown]
+# **Features, computed once.** `mobilenet_features` runs the images through the
+# preprocessing layers and `base(batch, training=False)` batch by batch (upscaled all at
+# once, the images would not fit in memory at full size). On a CPU this forward pass is the
 # expensive part, so it runs once per image, and its speed is worth knowing:
 
 # %%
@@ -393,9 +525,12 @@ feature_data = tr.budget_split(train_feats, cy_train, SEED, val_fraction=0.2)
 cifar_head = tr.compile_for_labels(
     tr.build_head(train_feats.shape[1], len(CIFAR10_CLASSES)), cifar_settings.learning_rate
 )
-tr.fit_early_stopping(cifar_head, feature_data, cifar_settings, SEED)
+head_epoch = tr.fit_early_stopping(cifar_head, feature_data, cifar_settings, SEED)
 head_acc = tr.accuracy(cifar_head, test_feats, cy_test)
-print(f"head on frozen MobileNetV2 features: test accuracy {head_acc:.3f} (chance 0.100)")
+print(
+    f"head on frozen MobileNetV2 features, weights of epoch {head_epoch} kept: "
+    f"test accuracy {head_acc:.3f} (chance 0.100)"
+)
 
 # %% [markdown]
 # **Fine-tuning the top blocks.** The head is put on top of the base, the last two inverted
@@ -403,6 +538,8 @@ print(f"head on frozen MobileNetV2 features: test accuracy {head_acc:.3f} (chanc
 # normalisation), and the whole is trained for a few epochs at a learning rate ten times
 # lower. Now every step runs the full network on upscaled images, forward and backward
 # through the unfrozen part, which is why it comes after the cheap head, on few epochs.
+# Early stopping watches the validation loss and keeps the best epoch's weights: the print
+# says which epoch that was.
 
 # %%
 bn_before = {
@@ -425,10 +562,13 @@ tune_settings = tr.TrainSettings(
     fine_tune_learning_rate=cifar_settings.fine_tune_learning_rate,
 )
 start = time.perf_counter()
-tr.fit_early_stopping(classifier, image_data, tune_settings, SEED)
+tune_epoch = tr.fit_early_stopping(classifier, image_data, tune_settings, SEED)
 tune_seconds = time.perf_counter() - start
 tuned_acc = tr.accuracy(classifier, cx_test, cy_test)
-print(f"fine-tuned {FT_EPOCHS} epochs in {tune_seconds:.0f} s: test accuracy {tuned_acc:.3f}")
+print(
+    f"fine-tuned for at most {FT_EPOCHS} epoch(s) in {tune_seconds:.0f} s; weights of epoch "
+    f"{tune_epoch} kept (lowest validation loss): test accuracy {tuned_acc:.3f}"
+)
 
 # %%
 # Check: batch normalisation kept its statistics and the bottom of the base did not move
@@ -441,25 +581,30 @@ assert not any(
 )
 
 # %%
+mobilenet_metrics = {"images_per_s": images_per_s}
 if pretrained:
     print(
         f"ImageNet features: head {head_acc:.3f}, after fine-tuning {tuned_acc:.3f} "
         f"({tuned_acc - head_acc:+.3f}); chance is 0.100."
     )
+    mobilenet_metrics |= {"head_accuracy": head_acc, "fine_tuned_accuracy": tuned_acc}
 else:
     print("Random base: the accuracies above mean nothing. Run online for the real ones.")
+helpers.record("12 MobileNetV2", **mobilenet_metrics)
 
 # %% [markdown]
 # > **Common mistakes**
 # >
 # > * Feeding CIFAR-10's 32 px images straight into MobileNet: it transfers poorly at that
 # >   size. Upscale (96-160 px) and use the model's own `preprocess_input`.
-# > * Forgetting `preprocess_input`, or using another model's (e.g. a BGR, mean-subtracted
-# >   one for an RGB $[-1, 1]$ model): the features are then computed on inputs the network
-# >   never saw.
-# > * Unfreezing a base that contains batch normalisation without calling it with
-# >   `training=False`: the first fine-tuning batches overwrite its ImageNet statistics and
-# >   accuracy collapses.
+# > * Forgetting `preprocess_input`, or using another model's: every family in
+# >   `keras.applications` has its own (Exercise 2 compares two), and features computed on
+# >   inputs the network never saw are poor features.
+# > * Unfreezing a base that contains batch normalisation and calling it in training mode:
+# >   the network then normalises every batch with that batch's own statistics, a different
+# >   function from the one it was trained as, while its stored ImageNet statistics drift
+# >   towards the new data. Keep its batch normalisation frozen, or call the base with
+# >   `training=False`.
 # > * Fine-tuning with a random head, or at the original learning rate: large early
 # >   gradients wreck the pre-trained features. Train the head first, then unfreeze the top
 # >   at a learning rate about ten times lower.
@@ -467,108 +612,121 @@ else:
 # >   out validation images from the training data, and when the budget is a few labels per
 # >   class, stop after a fixed number of steps instead: early stopping on one validation
 # >   image per class picks an epoch by chance.
-# > * Claiming a transfer gain from one seed. Repeat over draws and report mean ± sd.
+# > * Claiming a transfer gain from one seed. Repeat over draws and report mean ± sd; and
+# >   remember that draws from one pre-trained base say nothing about other pre-training
+# >   runs.
 # > * Loading models through TF-Hub's `hub.KerasLayer` in Keras 3: it breaks; use
 # >   `keras.applications`.
 #
 # ## Exercises
 #
-# **Exercise 1: what fine-tuning trains.** In the MNIST part, fine-tuning trains `conv2`
-# (3 x 3 kernels, 32 input channels, 64 filters) and the head (1,600 features in, 5 logits
-# out). How many weights is that? Count them by hand.
+# **Exercise 1: what fine-tuning would train.** Suppose the base's second convolution,
+# `conv2`, had 128 filters instead of 64 (still 3 x 3 kernels on the 32 channels of
+# `conv1`, its maps still pooled to 5 x 5 before flattening). Fine-tuning trains `conv2`
+# and the head (5 logits). How many weights is that? Count them by hand.
 
 # %%
 answer_tuned_weights = ...  # a whole number
 
 HINT_TUNED = (
     "A convolution has one k x k kernel per (input channel, filter) pair plus one bias per"
-    " filter; a dense layer one weight per (input, output) pair plus one bias per output."
+    " filter; a dense layer one weight per (input, output) pair plus one bias per output. The"
+    " head's inputs are the flattened pooled maps of conv2."
 )
-checks.check_digest(answer_tuned_weights, "eb121ecd7d829ba1", hint=HINT_TUNED)
+checks.check_digest(answer_tuned_weights, "911b1ffa90357eec", hint=HINT_TUNED)
 
 # %% [markdown]
-# **Exercise 2: the preprocessing.** What range do MobileNetV2's inputs have after
-# `keras.applications.mobilenet_v2.preprocess_input`? Answer "a", "b" or "c":
+# **Exercise 2: another model's preprocessing.** ResNet50 in `keras.applications` comes
+# with its own `keras.applications.resnet50.preprocess_input`. Call it on one pure red
+# pixel, `np.array([[[255.0, 0.0, 0.0]]])`, and on a black one, and compare with
+# MobileNetV2's function. Which describes ResNet50's? Answer "a", "b" or "c":
 #
-# * (a) $[0, 1]$; (b) $[-1, 1]$; (c) each channel minus its ImageNet mean, channels in BGR
-#   order.
+# * (a) pixels to $[0, 1]$;
+# * (b) pixels to $[-1, 1]$, as for MobileNetV2;
+# * (c) the channels put in the opposite order, then a fixed number subtracted from each
+#   channel, without scaling.
 
 # %%
-answer_range = ...  # "a", "b" or "c"
+answer_preprocessing = ...  # "a", "b" or "c"
 
-HINT_RANGE = "Try it: preprocess_input(np.array([0.0, 255.0])) shows the two ends."
-checks.check_digest(answer_range, "9231756666f7b331", hint=HINT_RANGE)
+HINT_PREPROCESSING = (
+    "Look at where the 255 of the red pixel ends up in the output, and at what a black pixel"
+    " (all zeros) becomes."
+)
+checks.check_digest(answer_preprocessing, "1658c4e2e280f8dd", hint=HINT_PREPROCESSING)
 
 # %% [markdown]
-# **Exercise 3: fine-tuning against feature extraction.** Section 5 compared each regime
-# with training from scratch. Using the table `results`, compute the mean over draws of
-# (fine-tuning accuracy − feature-extraction accuracy) at the largest budget, each draw
-# paired with itself.
+# **Exercise 3: what pairing changes.** At the smallest budget, compare fine-tuning with
+# feature extraction. The mean of the per-draw differences is the difference of the two
+# means, paired or not; what pairing changes is the spread, and with it the $t$ statistic.
+# Using the table `results`, compute the **paired** $t$ statistic of fine-tuning minus
+# feature extraction at `BUDGETS[0]`, as in section 5, and, to compare, the unpaired one,
+# $(\bar a - \bar b) / \sqrt{(s_a^2 + s_b^2) / n}$, which treats the two columns of accuracies
+# as independent samples. Which is larger here, and why?
 
 # %%
-answer_gain = ...  # a number
+answer_paired_t = ...  # a number
 
-tr.check_gain(answer_gain, results, "fine_tuning", BUDGETS[-1], baseline="feature_extraction")
+tr.check_paired_t(answer_paired_t, results, "fine_tuning", BUDGETS[0], "feature_extraction")
 
 # %% [markdown]
-# **Exercise 4: batch normalisation while fine-tuning.** A learner fine-tunes MobileNetV2
-# with its base called as `base(x)` (no `training` argument) and every layer unfrozen,
-# batch normalisation included. What happens to the base's stored `moving_mean` during
-# training? Answer "a", "b" or "c":
-#
-# * (a) nothing, stored statistics never change;
-# * (b) it is reset to zero;
-# * (c) it drifts toward the statistics of the new training batches.
+# **Exercise 4: how fast stored statistics drift.** Suppose the fine-tuning of section 6
+# had left MobileNetV2's batch normalisation unfrozen and called the base in training mode.
+# Read the momentum of its batch-normalisation layers from the model
+# (`mobilenet.get_layer("bn_Conv1").momentum`). After how many training steps would less
+# than half of ImageNet's contribution remain in a stored `moving_mean`? Give the smallest
+# whole number of steps.
 
 # %%
-answer_bn = ...  # "a", "b" or "c"
+answer_steps = ...  # a whole number
 
-HINT_BN = "In training mode a BatchNormalization layer updates its moving averages every step."
-checks.check_digest(answer_bn, "1658c4e2e280f8dd", hint=HINT_BN)
+HINT_STEPS = (
+    "Section 6 says what share of the stored average one step keeps; after n steps that share"
+    " has been applied n times. np.log helps to solve for n; then round the right way."
+)
+checks.check_digest(answer_steps, "ea45885b3754cab8", hint=HINT_STEPS)
 
 # %% [markdown]
 # ## Solutions
 
 # %%
-# Exercise 1: conv2 has 3 * 3 * 32 * 64 + 64 weights, the head 1600 * 5 + 5.
-answer_tuned_weights = (3 * 3 * 32 * 64 + 64) + (1600 * 5 + 5)
-assert checks.check_digest(answer_tuned_weights, "eb121ecd7d829ba1", hint=HINT_TUNED)
+# Exercise 1: conv2 has 3 * 3 * 32 * 128 + 128 weights; its pooled maps give 5 * 5 * 128 =
+# 3,200 features, so the head has 3200 * 5 + 5.
+answer_tuned_weights = (3 * 3 * 32 * 128 + 128) + (5 * 5 * 128 * 5 + 5)
+assert checks.check_digest(answer_tuned_weights, "911b1ffa90357eec", hint=HINT_TUNED)
 
 # %%
-# Exercise 2: (b): x / 127.5 - 1 maps 0 to -1 and 255 to 1.
-answer_range = "b"
-assert checks.check_digest(answer_range, "9231756666f7b331", hint=HINT_RANGE)
+# Exercise 2: (c): ResNet50 uses the "caffe" convention, channels in BGR order and ImageNet's
+# mean pixel subtracted, no scaling; MobileNetV2's gives (b).
+red = np.array([[[255.0, 0.0, 0.0]]])
+print("ResNet50:", keras.applications.resnet50.preprocess_input(red.copy()).ravel())
+print("MobileNetV2:", keras.applications.mobilenet_v2.preprocess_input(red.copy()).ravel())
+answer_preprocessing = "c"
+assert checks.check_digest(answer_preprocessing, "1658c4e2e280f8dd", hint=HINT_PREPROCESSING)
 
 # %%
-# Exercise 3: pair each draw's two accuracies, subtract, average.
-largest = results[results["k"] == BUDGETS[-1]]
-wide = largest.pivot(index="draw", columns="regime", values="accuracy")
-answer_gain = (wide["fine_tuning"] - wide["feature_extraction"]).mean()
-assert tr.check_gain(
-    answer_gain, results, "fine_tuning", BUDGETS[-1], baseline="feature_extraction"
+# Exercise 3: pair each draw's two accuracies, then t of the differences; the unpaired t
+# uses both columns' spreads over draws, which include how easy or hard each draw was.
+first = results[results["k"] == BUDGETS[0]]
+wide = first.pivot(index="draw", columns="regime", values="accuracy")
+a, b = wide["fine_tuning"].to_numpy(), wide["feature_extraction"].to_numpy()
+n, d = len(a), a - b
+answer_paired_t = d.mean() / (d.std(ddof=1) / np.sqrt(n))
+unpaired_t = (a.mean() - b.mean()) / np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / n)
+print(
+    f"sd of the differences {d.std(ddof=1):.4f}; sd of each column "
+    f"{a.std(ddof=1):.4f} and {b.std(ddof=1):.4f}"
 )
+print(f"paired t {answer_paired_t:+.2f}, unpaired t {unpaired_t:+.2f}")
+assert tr.check_paired_t(answer_paired_t, results, "fine_tuning", BUDGETS[0], "feature_extraction")
 
 # %%
-# Exercise 4: (c): a BatchNormalization layer called in training mode (fit's default when
-# no training=False is given) blends each batch's mean into moving_mean at every step.
-answer_bn = "c"
-assert checks.check_digest(answer_bn, "1658c4e2e280f8dd", hint=HINT_BN)
-
-# %% [markdown]
-# ## Results
-
-# %%
-by_regime = results[results["k"] == BUDGETS[0]].groupby("regime")["accuracy"].mean()
-helpers.record(
-    "12",
-    smallest_budget=BUDGETS[0],
-    acc_scratch=by_regime["scratch"],
-    acc_feature_extraction=by_regime["feature_extraction"],
-    acc_fine_tuning=by_regime["fine_tuning"],
-    gain_fine_tuning=smallest["mean_gain"],
-    gain_fine_tuning_sd_over_draws=smallest["sd_gain"],
-    gain_feature_extraction=smallest_fe["mean_gain"],
-    gain_feature_extraction_sd_over_draws=smallest_fe["sd_gain"],
-    source_val_acc=source_val_acc,
-    mobilenet_images_per_s=images_per_s,
+# Exercise 4: each step keeps the share `momentum` of what was there, so ImageNet's part is
+# momentum ** n after n steps; momentum ** n < 1/2 for n > log(1/2) / log(momentum).
+momentum = mobilenet.get_layer("bn_Conv1").momentum
+answer_steps = int(np.floor(np.log(0.5) / np.log(momentum))) + 1
+print(
+    f"momentum {momentum}: {momentum ** (answer_steps - 1):.4f} left after "
+    f"{answer_steps - 1} steps, {momentum**answer_steps:.4f} after {answer_steps}"
 )
+assert checks.check_digest(answer_steps, "ea45885b3754cab8", hint=HINT_STEPS)

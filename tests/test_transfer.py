@@ -201,14 +201,52 @@ def test_summarise_and_plot_run_on_results():
     assert len(fig.axes) == 1
 
 
-def test_check_gain_accepts_the_right_value_only(capsys):
+def test_paired_gain_gives_a_t_interval_that_agrees_with_the_test():
+    table = tr.paired_gain(fake_results(), "fine_tuning")
+    # k = 5: gains 0.10, 0.12, 0.08: mean 0.10, sd 0.02, t(0.975, 2) = 4.3027
+    half = 4.302653 * 0.02 / np.sqrt(3)
+    assert table.loc[5, "ci_low"] == pytest.approx(0.10 - half, rel=1e-5)
+    assert table.loc[5, "ci_high"] == pytest.approx(0.10 + half, rel=1e-5)
+    for k, row in table.iterrows():  # significant exactly when the interval excludes zero
+        assert row["significant"] == (row["ci_low"] > 0 or row["ci_high"] < 0), k
+
+
+def test_check_paired_t_accepts_the_paired_value_and_names_the_unpaired_one(capsys):
     results = fake_results()
-    assert tr.check_gain(0.10, results, "fine_tuning", 5)
-    assert not tr.check_gain(0.5, results, "fine_tuning", 5)
-    # fine-tuning minus feature extraction at k = 5: 0.1 + 0.01 * draw + gain, averaged
-    assert tr.check_gain(0.21, results, "fine_tuning", 5, baseline="feature_extraction")
-    assert not tr.check_gain(0.10, results, "fine_tuning", 5, baseline="feature_extraction")
-    assert "0.21" not in capsys.readouterr().out  # the verdict never shows the answer
+    # k = 5: fine-tuning 0.6 + 0.01 * draw + gain; feature extraction 0.5 on every draw
+    a = np.array([0.70, 0.73, 0.70])
+    d = a - 0.5
+    paired = d.mean() / (d.std(ddof=1) / np.sqrt(3))
+    unpaired = (a.mean() - 0.5) / np.sqrt((a.var(ddof=1) + 0.0) / 3)
+    check = tr.check_paired_t
+    assert check(paired, results, "fine_tuning", 5, "feature_extraction")
+    assert not check(paired * 1.1, results, "fine_tuning", 5, "feature_extraction")
+    capsys.readouterr()
+    # a constant baseline makes both the same; draws that differ a lot in difficulty (as a
+    # draw of a few images does) make the unpaired t much smaller than the paired one
+    sc = np.array([0.5, 0.6, 0.7])
+    ft = sc + np.array([0.05, 0.06, 0.04])
+    results = pd.DataFrame(
+        [{"k": 5, "draw": j, "regime": "scratch", "accuracy": sc[j]} for j in range(3)]
+        + [{"k": 5, "draw": j, "regime": "fine_tuning", "accuracy": ft[j]} for j in range(3)]
+    )
+    g = ft - sc
+    paired_sc = g.mean() / (g.std(ddof=1) / np.sqrt(3))
+    unpaired_sc = (ft.mean() - sc.mean()) / np.sqrt((ft.var(ddof=1) + sc.var(ddof=1)) / 3)
+    assert abs(paired_sc - unpaired_sc) > 1
+    assert check(paired_sc, results, "fine_tuning", 5)
+    assert not check(unpaired_sc, results, "fine_tuning", 5)
+    out = capsys.readouterr().out
+    assert "independent samples" in out
+    for value in (paired, unpaired, paired_sc, unpaired_sc):  # the verdicts never show answers
+        assert f"{value:.2f}" not in out and f"{value:.3f}" not in out
+    assert not check(..., results, "fine_tuning", 5)
+    assert "Not answered" in capsys.readouterr().out
+    assert not check("ten", results, "fine_tuning", 5)
+    with pytest.raises(ValueError, match="No results for k"):
+        check(1.0, results, "fine_tuning", 7)
+    with pytest.raises(ValueError, match="No regime"):
+        check(1.0, results, "fine_tuning", 5, "feature_extraction")  # not in these results
 
 
 def test_mobilenet_weights_file_names_the_published_file():
@@ -261,3 +299,74 @@ def test_mobilenet_features_runs_in_inference_mode_and_measures_a_rate():
         np.testing.assert_array_equal(before, keras.ops.convert_to_numpy(v))
     with pytest.raises(ValueError, match="RGB"):
         tr.mobilenet_features(base, images[..., 0], 96)
+
+
+def test_mobilenet_preprocessing_layers_equal_the_models_own_preprocess_input():
+    images = np.random.default_rng(1).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    layers = keras.ops.convert_to_numpy(tr.mobilenet_preprocessing(96)(images.astype("float32")))
+    reference = keras.ops.convert_to_numpy(tr.prepare_images(images, 96))
+    assert layers.shape == (3, 96, 96, 3)
+    np.testing.assert_allclose(layers, reference, atol=1e-5)
+    with pytest.raises(ValueError, match="size"):
+        tr.mobilenet_preprocessing(8)
+
+
+def tiny_image_base():
+    """A stand-in for MobileNetV2 (any input size, batch norm inside), fast to build."""
+    return keras.Sequential(
+        [
+            keras.Input((96, 96, 3)),
+            keras.layers.Conv2D(4, 3, strides=4, name="c"),
+            keras.layers.BatchNormalization(name="bn"),
+            keras.layers.GlobalAveragePooling2D(),
+        ],
+        name="tiny",
+    )
+
+
+def test_mobilenet_classifier_saves_and_loads_in_safe_mode(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = tr.mobilenet_classifier(tiny_image_base(), tr.build_head(4, 3), 96)
+    images = np.random.default_rng(2).integers(0, 256, (5, 32, 32, 3)).astype("float32")
+    before = tr.extract_features(model, images)
+    assert before.shape == (5, 3)
+    path = tmp_path / "transfer.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)  # safe_mode is on by default: no Lambda allowed
+    np.testing.assert_allclose(tr.extract_features(loaded, images), before, rtol=1e-5, atol=1e-6)
+    assert not any(isinstance(layer, keras.layers.Lambda) for layer in model.layers)
+
+
+def test_extract_features_runs_in_inference_mode():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((6,)), keras.layers.Dropout(0.5), keras.layers.BatchNormalization()]
+    )
+    x = np.random.default_rng(3).normal(size=(40, 6)).astype("float32")
+    expected = keras.ops.convert_to_numpy(model(x, training=False))
+    np.testing.assert_allclose(tr.extract_features(model, x, batch_size=16), expected, rtol=1e-6)
+
+
+def test_conv_macs_counts_by_hand_and_matches_the_published_mobilenet_counts():
+    model = keras.Sequential(
+        [
+            keras.Input((10, 10, 3)),
+            keras.layers.Conv2D(4, 3),  # 8 x 8 positions x 3 x 3 x 3 x 4 = 6,912
+            keras.layers.DepthwiseConv2D(3, padding="same"),  # 8 x 8 x 3 x 3 x 4 = 2,304
+            keras.layers.Conv2D(6, 1, groups=2),  # 8 x 8 x (4 / 2) x 6 = 768
+            keras.layers.Flatten(),
+            keras.layers.Dense(5),  # 384 x 5 = 1,920
+        ]
+    )
+    assert tr.conv_macs(model) == 6912 + 2304 + 768 + 1920
+    nested = keras.Sequential([keras.Input((10, 10, 3)), model])
+    assert tr.conv_macs(nested) == tr.conv_macs(model)
+    # The MobileNetV2 paper: 300 M multiply-adds at alpha = 1, 59 M at 0.35 (224 px, with the
+    # 1,280 x 1,000 classifier); the published checkpoints list 56 M at alpha = 1, 96 px.
+    for size, alpha, published in ((224, 1.0, 300e6), (224, 0.35, 59e6), (96, 1.0, 56e6)):
+        mobilenet = keras.applications.MobileNetV2(
+            input_shape=(size, size, 3), alpha=alpha, include_top=True, weights=None
+        )
+        assert tr.conv_macs(mobilenet) == pytest.approx(published, rel=0.03), (size, alpha)
+    with pytest.raises(ValueError, match="built"):
+        tr.conv_macs("not a model")
