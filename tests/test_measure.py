@@ -22,3 +22,14 @@ def test_summarise_mean_and_sd():
     ]
     table = measure.summarise(rows, {"08/full": [100.0, 110.0, 120.0]})
     assert "| 08 | full | 0,1,2 | accuracy 0.820 ± 0.020 | 110 |" in table
+
+
+def test_summarise_takes_every_metric_a_lesson_recorded():
+    """A lesson may record its parts in several calls: no metric is dropped."""
+    rows = [
+        {"lesson": "12", "seed": 0, "quick": False, "gain": 0.06},
+        {"lesson": "12", "seed": 0, "quick": False, "mobilenet": 0.8},
+        {"lesson": "12", "seed": 1, "quick": False, "gain": 0.08},
+    ]
+    table = measure.summarise(rows, {})
+    assert "| 12 | full | 0,1 | gain 0.070 ± 0.014; mobilenet 0.800 ± 0.000 | n/a |" in table
