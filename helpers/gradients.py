@@ -4,12 +4,15 @@ Lesson 13 uses these to *measure* vanishing and exploding gradients layer by lay
 guessing them from a flat accuracy curve:
 
 * ``gradient_norms(model, x, y)``: the L2 norm of the loss gradient with respect to each
-  ``Dense`` layer's kernel, computed with ``tf.GradientTape`` on one batch;
+  ``Dense`` layer's kernel, computed with ``tf.GradientTape`` on one batch (TensorFlow
+  backend);
 * ``activation_spreads(model, x)``: the standard deviation of each hidden layer's output;
 * ``GradientNormLogger``: a Keras callback that records ``gradient_norms`` at the start of
   training and after every epoch;
 * ``init_variance(rule, fan_in, fan_out)``: the weight variance of LeCun, He and Glorot
   initialisation, the formulas the lesson derives;
+* ``layer_seeds(seed, count)``: one seed per layer, derived from the lesson's seed, so that
+  every layer gets its own initialiser and a rebuilt network starts from the same weights;
 * ``plot_per_layer``: one curve per set-up against depth, on a log scale.
 """
 
@@ -21,7 +24,6 @@ from typing import Any
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
 
 from helpers import checks
 
@@ -48,6 +50,27 @@ def init_variance(rule: str, fan_in: int, fan_out: int | None = None) -> float:
     return (2.0 if rule == "he" else 1.0) / fan_in
 
 
+def layer_seeds(seed: int, count: int) -> list[int]:
+    """``count`` different seeds, one per layer, derived from one ``seed``; the same every time.
+
+    Why: in Keras 3 an initialiser object fixes its random seed when it is created (with
+    ``seed=None`` it draws one then) and returns the *same* values at every call. One
+    instance passed to several layers of the same shape therefore gives them identical
+    weights, silently. Each layer needs an initialiser of its own; seeding each from this list
+    makes a rebuilt network start from exactly the same weights, whatever else used the
+    global random state in between. The seeds come from NumPy's ``SeedSequence``, which
+    spreads one seed into well-separated, reproducible values (32-bit, as Keras expects).
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}.")
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+        raise ValueError(f"count must be a whole number >= 1 (layers to seed), got {count!r}.")
+    seeds = np.random.SeedSequence(int(seed)).generate_state(int(count), dtype=np.uint32)
+    if len(set(seeds.tolist())) < count:  # 32-bit values: a collision is possible, if unlikely
+        raise RuntimeError(f"Two of the {count} layer seeds from seed {seed} coincide.")
+    return [int(s) for s in seeds]
+
+
 def dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
     """The model's ``Dense`` layers in order: depth 1 is the first, the last gives the logits."""
     layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
@@ -56,18 +79,18 @@ def dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
     return layers
 
 
-def _batch(x: Any, y: Any | None = None) -> tuple[tf.Tensor, tf.Tensor | None]:
+def _batch(x: Any, y: Any | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     x = np.asarray(x, dtype="float32")
     if x.ndim < 2 or len(x) == 0:
         raise ValueError(f"Expected a non-empty batch (N, features...), got shape {x.shape}.")
     if not np.all(np.isfinite(x)):
         raise ValueError("The batch contains nan or inf: scale and clean the inputs first.")
     if y is None:
-        return tf.constant(x), None
+        return x, None
     y = np.asarray(y)
     if len(y) != len(x):
         raise ValueError(f"Got {len(x)} inputs but {len(y)} labels: pass matching arrays.")
-    return tf.constant(x), tf.constant(y)
+    return x, y
 
 
 def gradient_norms(
@@ -81,15 +104,36 @@ def gradient_norms(
 
     ``loss`` defaults to sparse categorical cross-entropy on logits (integer labels).
     ``training=True`` computes the forward pass as an optimiser step would (batch
-    normalisation uses the batch's statistics); no weight is changed, though batch
-    normalisation's running statistics take one update from the batch, as in a training step.
+    normalisation uses the batch's statistics). The measurement leaves the model as it was:
+    no weight changes, and the running statistics that a training-mode pass of batch
+    normalisation updates are put back afterwards, so measuring (e.g. every epoch, with
+    ``GradientNormLogger``) does not disturb training.
+
+    The gradient is taken with ``tf.GradientTape``, so this needs Keras's TensorFlow backend
+    (on JAX, ``fit`` differentiates with ``jax.grad`` instead); another backend gets a clear
+    error.
     """
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise RuntimeError(
+            f"gradient_norms uses tf.GradientTape and needs Keras's TensorFlow backend; this "
+            f"session runs the {backend!r} backend. Set KERAS_BACKEND=tensorflow before "
+            "importing Keras (then restart the kernel)."
+        )
+    import tensorflow as tf
+
     x, y = _batch(x, y)
+    x, y = tf.constant(x), tf.constant(y)
     loss = loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     kernels = [layer.kernel for layer in dense_layers(model)]
-    with tf.GradientTape() as tape:
-        value = loss(y, model(x, training=training))
-    grads = tape.gradient(value, kernels)
+    saved = [keras.ops.convert_to_numpy(v) for v in model.non_trainable_variables]
+    try:
+        with tf.GradientTape() as tape:
+            value = loss(y, model(x, training=training))
+        grads = tape.gradient(value, kernels)
+    finally:
+        for variable, value_before in zip(model.non_trainable_variables, saved, strict=True):
+            variable.assign(value_before)
     return np.array([float(tf.norm(g)) if g is not None else 0.0 for g in grads])
 
 
@@ -114,7 +158,8 @@ def activation_spreads(model: keras.Model, x: Any, training: bool = False) -> np
     signal vanishes); one that grows by a constant factor per layer explodes.
     """
     x, _ = _batch(x)
-    probe = keras.Model(model.inputs, [layer.output for layer in hidden_outputs(model)])
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs  # as `x` is given
+    probe = keras.Model(inputs, [layer.output for layer in hidden_outputs(model)])
     outputs = probe(x, training=training)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]

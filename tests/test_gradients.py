@@ -194,3 +194,102 @@ def test_plot_per_layer_draws_zeros_at_the_floor():
     assert ax.lines[0].get_ydata()[1] == 1e-20
     with pytest.raises(ValueError, match="Nothing to plot"):
         gradients.plot_per_layer({}, ylabel="norm")
+
+
+def test_layer_seeds_are_distinct_repeatable_and_follow_the_seed():
+    seeds = gradients.layer_seeds(0, 11)
+    assert len(seeds) == 11 and len(set(seeds)) == 11
+    assert all(isinstance(s, int) and 0 <= s < 2**32 for s in seeds)
+    assert gradients.layer_seeds(0, 11) == seeds  # the same every time
+    assert gradients.layer_seeds(1, 11) != seeds  # another lesson seed, other layer seeds
+    assert gradients.layer_seeds(0, 3) == seeds[:3]  # more layers do not reshuffle the first
+    for bad_seed in (-1, 1.5, "0", True):
+        with pytest.raises(ValueError, match="seed"):
+            gradients.layer_seeds(bad_seed, 3)
+    for bad_count in (0, -2, 2.0):
+        with pytest.raises(ValueError, match="count"):
+            gradients.layer_seeds(0, bad_count)
+
+
+def seeded_stack(seeds, shared=None):
+    """Three 8 -> 8 Dense layers, each with its own seeded initialiser (or one shared object)."""
+    return keras.Sequential(
+        [keras.Input(shape=(8,))]
+        + [
+            keras.layers.Dense(8, kernel_initializer=shared or keras.initializers.HeNormal(seed=s))
+            for s in seeds
+        ]
+    )
+
+
+def test_one_initialiser_per_layer_gives_independent_and_repeatable_weights():
+    """The reason layer_seeds exists: a shared object repeats itself; seeded objects per layer
+    differ from each other and come back identical on a rebuild, whatever the global seed."""
+    seeds = gradients.layer_seeds(7, 3)
+    keras.utils.set_random_seed(1)
+    first = seeded_stack(seeds).get_weights()
+    keras.utils.set_random_seed(2)
+    again = seeded_stack(seeds).get_weights()
+    kernels = first[0::2]
+    assert not np.array_equal(kernels[0], kernels[1]) and not np.array_equal(kernels[1], kernels[2])
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    shared = seeded_stack(seeds, shared=keras.initializers.HeNormal()).get_weights()[0::2]
+    np.testing.assert_array_equal(shared[0], shared[1])  # the trap the lesson shows
+
+
+def bn_model() -> keras.Model:
+    return keras.Sequential(
+        [
+            keras.Input(shape=(3,)),
+            keras.layers.Dense(4),
+            keras.layers.BatchNormalization(),
+            keras.layers.Activation("relu"),
+            keras.layers.Dense(2),
+        ]
+    )
+
+
+def test_gradient_norms_leave_batch_norm_statistics_alone():
+    keras.utils.set_random_seed(6)
+    model = bn_model()
+    x = RNG.normal(3.0, 2.0, size=(16, 3))  # far from the initial statistics 0 and 1
+    y = RNG.integers(0, 2, size=16)
+    before = [v.numpy().copy() for v in model.non_trainable_variables]
+    norms = gradients.gradient_norms(model, x, y)  # training mode: batch statistics
+    after = [v.numpy() for v in model.non_trainable_variables]
+    for a, b in zip(before, after, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # and the measurement was a training-mode one: the same as a pass that is allowed to
+    # update the statistics (they do not enter a training-mode forward pass)
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        value = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(
+            y, model(x.astype("float32"), training=True)
+        )
+    kernels = [layer.kernel for layer in gradients.dense_layers(model)]
+    expected = [float(tf.norm(g)) for g in tape.gradient(value, kernels)]
+    np.testing.assert_allclose(norms, expected, rtol=1e-6)
+    assert not np.allclose(model.non_trainable_variables[0].numpy(), before[0])  # that pass did
+
+
+def test_logger_does_not_change_a_batch_norm_models_training():
+    """Measuring every epoch must not disturb what fit computes."""
+    x = RNG.normal(2.0, 1.5, size=(48, 3)).astype("float32")
+    y = RNG.integers(0, 2, size=48)
+    results = []
+    for callbacks in ([], [gradients.GradientNormLogger(x[:8], y[:8])]):
+        keras.utils.set_random_seed(8)
+        model = bn_model()
+        model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0, callbacks=callbacks)
+        results.append(model.get_weights())
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_gradient_norms_refuse_another_backend_clearly(monkeypatch):
+    monkeypatch.setattr(gradients.keras.backend, "backend", lambda: "jax")
+    with pytest.raises(RuntimeError, match="TensorFlow backend.*'jax'"):
+        gradients.gradient_norms(tiny_model(), np.zeros((2, 3)), [0, 1])
