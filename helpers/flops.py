@@ -12,7 +12,12 @@ that has no trainable layer below it (the first one) does not need the second pr
 so the exact count is ``3 * forward - (forward MACs of such layers)``; ``training_macs``
 counts it layer by layer. Bias additions, activations, the loss and the optimizer's
 update cost a few operations per *unit* or per *weight*, not per weight *and* sample, so
-they are left out; the notebook shows that they are small next to the matrix products.
+they are left out: few FLOPs, though not little time (see ``dense_intensity``).
+
+FLOPs alone do not say how long a computation takes: that also depends on how many bytes
+it moves. ``dense_intensity`` gives each product's *arithmetic intensity*, FLOPs per byte
+of memory traffic; below the device's ridge point (its peak FLOP/s over its memory
+bandwidth) memory, not arithmetic, sets the pace.
 """
 
 from __future__ import annotations
@@ -116,3 +121,52 @@ def training_macs(model: Any) -> int:
     table = dense_table(model)
     columns = ["forward_macs", "weight_grad_macs", "input_grad_macs"]
     return int(table[columns].to_numpy().sum())
+
+
+def dense_intensity(model: Any, batch_size: int, bytes_per_number: int = 4) -> pd.DataFrame:
+    """Arithmetic intensity of each matrix product of a training step at ``batch_size``.
+
+    One row per product that ``training_macs`` counts (``layer``, ``product``: "forward",
+    "weight gradient" or "input gradient"), with ``flops`` and ``bytes`` per step and their
+    ratio ``flop_per_byte``. A product of a ``B x n_in`` and an ``n_in x n_out`` matrix (or
+    either gradient of it) does ``2 B n_in n_out`` FLOPs and must at least read its two
+    operands and write its result once: ``B n_in + n_in n_out + B n_out`` numbers of
+    ``bytes_per_number`` bytes (4 for float32). While ``B`` is small next to the layer's
+    widths the weight matrix dominates the traffic and the intensity is about
+    ``2 B / bytes_per_number`` (``B / 2`` in float32): small batches are memory-bound.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}.")
+    whole = isinstance(bytes_per_number, int) and not isinstance(bytes_per_number, bool)
+    if not whole or bytes_per_number < 1:
+        raise ValueError(f"bytes_per_number must be a whole number >= 1, got {bytes_per_number!r}.")
+    rows = []
+    names = {
+        "forward_macs": "forward",
+        "weight_grad_macs": "weight gradient",
+        "input_grad_macs": "input gradient",
+    }
+    for _, layer in dense_table(model).iterrows():
+        rows_per_step = batch_size * int(layer["positions"])
+        n_in, n_out = int(layer["inputs"]), int(layer["units"])
+        numbers = rows_per_step * n_in + n_in * n_out + rows_per_step * n_out
+        for column, product in names.items():
+            if layer[column] == 0:
+                continue  # a product the step does not run
+            flops = FLOPS_PER_MAC * batch_size * int(layer[column])
+            rows.append(
+                {
+                    "layer": layer["layer"],
+                    "product": product,
+                    "flops": flops,
+                    "bytes": bytes_per_number * numbers,
+                    "flop_per_byte": flops / (bytes_per_number * numbers),
+                }
+            )
+    return pd.DataFrame(rows, columns=["layer", "product", "flops", "bytes", "flop_per_byte"])
+
+
+def training_intensity(model: Any, batch_size: int, bytes_per_number: int = 4) -> float:
+    """FLOPs per byte of a training step's matrix products together (see ``dense_intensity``)."""
+    table = dense_intensity(model, batch_size, bytes_per_number)
+    return float(table["flops"].sum() / table["bytes"].sum())
