@@ -9,6 +9,7 @@ notebook with unanswered exercises still runs top to bottom.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -155,43 +156,61 @@ def _canonical(value: Any, decimals: int | None) -> str:
     return f"{round(number, decimals) + 0.0:.{decimals}f}"  # + 0.0 turns -0.0 into 0.0
 
 
-def answer_digest(answer: Any, decimals: int | None = None) -> str:
+def answer_digest(answer: Any, decimals: int | None = None, *, exercise: str) -> str:
     """The salted fingerprint that a hidden-answer check compares against.
 
     An exercise stores only this digest, so reading the cell does not give the answer away.
-    Authors compute it once: ``python -c "from helpers.checks import answer_digest as d;
-    print(d(0.4256, decimals=3))"``.
+    The salt holds the exercise's id (lesson and number, e.g. ``"06.4"``), so two exercises
+    with the same answer ("b", 8, ...) have different digests and one solved exercise gives
+    no other away. Authors compute it once: ``python -c "from helpers.checks import
+    answer_digest as d; print(d(0.4256, decimals=3, exercise='05.2'))"``.
     """
-    text = _SALT + _canonical(answer, decimals)
+    text = f"{_SALT}{_exercise_id(exercise)}:{_canonical(answer, decimals)}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _exercise_id(exercise: Any) -> str:
+    if not isinstance(exercise, str) or not re.fullmatch(r"\d\d\.\d+", exercise):
+        raise ValueError(
+            f"exercise must be the lesson and the exercise's number, e.g. '06.4'; got {exercise!r}."
+        )
+    return exercise
+
+
 def check_digest(
-    answer: Any, digest: str | Iterable[str], *, hint: str, decimals: int | None = None
+    answer: Any,
+    digest: str | Iterable[str],
+    *,
+    exercise: str,
+    hint: str,
+    decimals: int | None = None,
 ) -> Feedback:
     """Check an answer against a stored digest (see ``answer_digest``), never the answer itself.
 
     ``digest`` may also be several digests, one per acceptable answer (e.g. two losses that
-    both fit a problem).
+    both fit a problem). ``exercise`` is the id the digests were made with (``"06.4"``).
 
     Whole numbers, words and sets compare exactly (case and order ignored); a single word
     also matches a set of that one word. With ``decimals``
     a number is rounded to that many places and one unit of the last place either way is
     accepted, so 0.4256 asked "to 3 decimals" passes as 0.425, 0.426 or 0.427.
     """
+    _exercise_id(exercise)  # a wrong id is the author's mistake: say so before anything else
     if _unanswered(answer):
         print(TODO)
         return Feedback(False)
     try:
         if decimals is None:
-            candidates = [answer_digest(answer)]
+            candidates = [answer_digest(answer, exercise=exercise)]
             if isinstance(answer, str):  # one word for a question whose answer is a set
-                candidates.append(answer_digest({answer}))
+                candidates.append(answer_digest({answer}, exercise=exercise))
         else:
             number, unit = float(answer), 10.0**-decimals
             if not np.isfinite(number):
                 return _report(False, hint, "Your answer is nan or inf.")
-            candidates = [answer_digest(number + k * unit, decimals) for k in (-1, 0, 1)]
+            candidates = [
+                answer_digest(number + k * unit, decimals, exercise=exercise) for k in (-1, 0, 1)
+            ]
     except (TypeError, ValueError) as error:
         return _report(False, hint, f"Could not read your answer: {error}")
     accepted = {digest} if isinstance(digest, str) else set(digest)

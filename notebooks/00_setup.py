@@ -198,7 +198,7 @@ exercises.check_gpu_count(n_gpus)
 
 # %%
 variable = ...  # your answer
-checks.check_digest(variable, "c849fbf66544fed6",
+checks.check_digest(variable, "cc9b38cf8bee95fe", exercise="00.2",
                     hint="One variable names the cache folder, the other read-only mirrors.")
 
 # %% [markdown]
@@ -207,7 +207,7 @@ checks.check_digest(variable, "c849fbf66544fed6",
 
 # %%
 seeding_function = ...  # your answer
-checks.check_digest(seeding_function, "8b003780ce7ecaad",
+checks.check_digest(seeding_function, "bb85093c5c2f6bc3", exercise="00.3",
                     hint="Read helpers/environment.py, or the set-up cell's description above.")
 
 # %% [markdown]
@@ -217,8 +217,8 @@ checks.check_digest(seeding_function, "8b003780ce7ecaad",
 n_gpus = len(tf.config.list_physical_devices("GPU"))
 assert exercises.check_gpu_count(n_gpus)
 variable = "DLCOURSE_DATA_DIR"
-assert checks.check_digest(variable, "c849fbf66544fed6",
+assert checks.check_digest(variable, "cc9b38cf8bee95fe", exercise="00.2",
                            hint="One variable names the cache folder, the other read-only mirrors.")
 seeding_function = "keras.utils.set_random_seed"
-assert checks.check_digest(seeding_function, "8b003780ce7ecaad",
+assert checks.check_digest(seeding_function, "bb85093c5c2f6bc3", exercise="00.3",
                            hint="Read helpers/environment.py, or the set-up cell's description.")

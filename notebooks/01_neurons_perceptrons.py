@@ -364,7 +364,7 @@ assert np.all(np.abs(smooth(X) - y_xor) < 0.01)
 # %%
 z_ex1 = ...  # your answer
 HINT_1 = "Multiply each input by its weight, add the three products, then add b."
-checks.check_digest(z_ex1, "a86a0c3adffed6f6", hint=HINT_1, decimals=2)
+checks.check_digest(z_ex1, "4debc2eb1c449a9b", exercise="01.1", hint=HINT_1, decimals=2)
 
 
 # %% [markdown]
@@ -406,14 +406,14 @@ checks.check_value(
 # %%
 learnable = ...  # your answer, e.g. {"AND"}
 HINT_4 = "Plot each gate's four points: can one straight line split the 1s from the 0s?"
-checks.check_digest(learnable, "8b544e8b9d2a4c3b", hint=HINT_4)
+checks.check_digest(learnable, "12133ea8ae724296", exercise="01.4", hint=HINT_4)
 
 # %% [markdown]
 # ## Solutions
 
 # %%
 z_ex1 = 0.3 * 2.0 + 0.8 * (-1.0) + (-1.0) * 0.5 + 0.1  # 0.6 - 0.8 - 0.5 + 0.1 = -0.6
-assert checks.check_digest(z_ex1, "a86a0c3adffed6f6", hint=HINT_1, decimals=2)
+assert checks.check_digest(z_ex1, "4debc2eb1c449a9b", exercise="01.1", hint=HINT_1, decimals=2)
 
 
 # %%
@@ -436,4 +436,4 @@ assert checks.check_value(
 
 # %%
 learnable = {"AND", "OR", "NAND"}  # XOR and XNOR put each class on a diagonal
-assert checks.check_digest(learnable, "8b544e8b9d2a4c3b", hint=HINT_4)
+assert checks.check_digest(learnable, "12133ea8ae724296", exercise="01.4", hint=HINT_4)

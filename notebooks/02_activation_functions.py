@@ -541,7 +541,7 @@ exercises.check_collapsed_layers(W_single, b_single, EX_W1, EX_b1, EX_W2, EX_b2)
 # %%
 output_activation = ...  # your answer
 HINT_4 = "The classes are exclusive: the 10 probabilities should sum to 1."
-checks.check_digest(output_activation, "2391d60c6d637042", hint=HINT_4)
+checks.check_digest(output_activation, "bfc8cd99861682b5", exercise="02.4", hint=HINT_4)
 
 
 # %% [markdown]
@@ -573,4 +573,4 @@ assert exercises.check_collapsed_layers(W_single, b_single, EX_W1, EX_b1, EX_W2,
 
 # %%
 output_activation = "softmax"
-assert checks.check_digest(output_activation, "2391d60c6d637042", hint=HINT_4)
+assert checks.check_digest(output_activation, "bfc8cd99861682b5", exercise="02.4", hint=HINT_4)

@@ -578,7 +578,7 @@ EX_Y_HAT = np.array([1.5, 1.5, 3.0, 6.0])
 
 mse_answer = ...  # your answer
 HINT_1 = "Square each difference y - y_hat, then average the four squares."
-checks.check_digest(mse_answer, "f7da7072201ae4e2", hint=HINT_1, decimals=3)
+checks.check_digest(mse_answer, "976b5f6824e1136e", exercise="03.1", hint=HINT_1, decimals=3)
 
 
 # %% [markdown]
@@ -611,9 +611,9 @@ loss_c = ...  # your answer
 HINTS_3 = ["Which regression losses grow only linearly with a large error?",
            "One probability for a yes/no question.",
            "Exclusive classes, labels stored as integers."]
-checks.check_digest(loss_a, ["ddbf3d581e6bd168", "197e5faaba969999"], hint=HINTS_3[0])
-checks.check_digest(loss_b, "68654e26116d501c", hint=HINTS_3[1])
-checks.check_digest(loss_c, "8ccc52141855fb43", hint=HINTS_3[2])
+checks.check_digest(loss_a, ["e48071bf596fa7c7", "53160e9116071e39"], exercise="03.3", hint=HINTS_3[0])
+checks.check_digest(loss_b, "f83c9568b312e470", exercise="03.3", hint=HINTS_3[1])
+checks.check_digest(loss_c, "aec0695f2d250311", exercise="03.3", hint=HINTS_3[2])
 
 # %% [markdown]
 # **Exercise 4.** The labels below are 0/1. Convert them for the hinge loss and compute the
@@ -627,14 +627,14 @@ EX_SCORES = np.array([0.8, -2.0, 0.3, 1.5, -0.2])
 hinge_answer = ...  # your answer
 HINT_4 = ("L.hinge wants labels -1/+1: section 5 gives the map from 0/1. Pass the mapped"
           " labels and the scores.")
-checks.check_digest(hinge_answer, "027fa9ccb7a89e8f", hint=HINT_4, decimals=3)
+checks.check_digest(hinge_answer, "c572102658414306", exercise="03.4", hint=HINT_4, decimals=3)
 
 # %% [markdown]
 # ## Solutions
 
 # %%
 mse_answer = np.mean((EX_Y - EX_Y_HAT) ** 2)  # (0.25 + 0.25 + 0 + 4) / 4 = 1.125
-assert checks.check_digest(mse_answer, "f7da7072201ae4e2", hint=HINT_1, decimals=3)
+assert checks.check_digest(mse_answer, "976b5f6824e1136e", exercise="03.1", hint=HINT_1, decimals=3)
 
 
 # %%
@@ -648,12 +648,12 @@ assert exercises.check_bce_from_logits(my_bce_from_logits)
 # %%
 # (a) "mae" or "huber": both grow only linearly for large errors.
 loss_a, loss_b, loss_c = "mae", "binary_crossentropy", "sparse_categorical_crossentropy"
-assert checks.check_digest(loss_a, ["ddbf3d581e6bd168", "197e5faaba969999"], hint=HINTS_3[0])
-assert checks.check_digest(loss_b, "68654e26116d501c", hint=HINTS_3[1])
-assert checks.check_digest(loss_c, "8ccc52141855fb43", hint=HINTS_3[2])
+assert checks.check_digest(loss_a, ["e48071bf596fa7c7", "53160e9116071e39"], exercise="03.3", hint=HINTS_3[0])
+assert checks.check_digest(loss_b, "f83c9568b312e470", exercise="03.3", hint=HINTS_3[1])
+assert checks.check_digest(loss_c, "aec0695f2d250311", exercise="03.3", hint=HINTS_3[2])
 
 # %%
 hinge_answer = L.hinge(2 * EX_LABELS_01 - 1, EX_SCORES)
 print("helpers:", hinge_answer, " keras on 0/1 labels:",
       float(keras.losses.Hinge()(EX_LABELS_01, EX_SCORES)))
-assert checks.check_digest(hinge_answer, "027fa9ccb7a89e8f", hint=HINT_4, decimals=3)
+assert checks.check_digest(hinge_answer, "c572102658414306", exercise="03.4", hint=HINT_4, decimals=3)

@@ -571,7 +571,7 @@ exercises.check_stable_learning_rate(eta_threshold, X_lin)
 # %%
 answer_update = ...  # "a", "b" or "c"
 HINT_4 = "The gradient ∂L/∂w points uphill (towards larger loss). Which way do you want to go?"
-checks.check_digest(answer_update, "9231756666f7b331", hint=HINT_4)
+checks.check_digest(answer_update, "56b6a6a5b1c7f0f8", exercise="04.4", hint=HINT_4)
 
 # %% [markdown]
 # ## Solutions
@@ -608,4 +608,4 @@ assert exercises.check_stable_learning_rate(eta_threshold, X_lin)
 # %%
 # Exercise 4: (b). Stepping along +∂L/∂w climbs; ∂w/∂L is not the gradient at all.
 answer_update = "b"
-assert checks.check_digest(answer_update, "9231756666f7b331", hint=HINT_4)
+assert checks.check_digest(answer_update, "56b6a6a5b1c7f0f8", exercise="04.4", hint=HINT_4)

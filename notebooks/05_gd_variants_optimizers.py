@@ -641,7 +641,7 @@ helpers.record("05", minibatch_test_mse=test_mse["mini-batch (k = 32)"],
 # %%
 updates_per_epoch = ...  # a whole number
 HINT_1 = "Every sample is used once per epoch, in batches of 50; the last batch may be smaller."
-checks.check_digest(updates_per_epoch, "252fe682ab449c00", hint=HINT_1)
+checks.check_digest(updates_per_epoch, "455a341241874f64", exercise="05.1", hint=HINT_1)
 
 # %% [markdown]
 # **Exercise 2: one Adam step by hand.** A parameter $w = 1$ has gradient $g = 0.5$ at the first
@@ -655,7 +655,7 @@ w_after_adam = ...  # the new value of w, to 4 decimals
 HINT_2 = ("m and v start at 0, so after one step m = (1 − β₁)·g and v = (1 − β₂)·g²;"
           " α₁ = η·√(1 − β₂)/(1 − β₁); then w − α₁·m/(√v + ε), with ε added to √v itself"
           " (Keras' form of section 5, not Algorithm 1's bias-corrected √v̂).")
-checks.check_digest(w_after_adam, "bebf8f2413afb3e3", hint=HINT_2, decimals=4)
+checks.check_digest(w_after_adam, "9b1be0be9124aa42", exercise="05.2", hint=HINT_2, decimals=4)
 
 # %% [markdown]
 # **Exercise 3: the learning rate that diverges.** For the diabetes regression, batch descent
@@ -675,7 +675,7 @@ exercises.check_diverging_rate(diverging_eta, CANDIDATES, X_train)
 # Exercise 1: ceil(353 / 50) = 8 (seven batches of 50 and one of 3).
 updates_per_epoch = int(np.ceil(len(X_train) / 50))
 print(updates_per_epoch)
-assert checks.check_digest(updates_per_epoch, "252fe682ab449c00", hint=HINT_1)
+assert checks.check_digest(updates_per_epoch, "455a341241874f64", exercise="05.1", hint=HINT_1)
 
 # %%
 # Exercise 2
@@ -688,7 +688,7 @@ w_after_adam = 1.0 - alpha_1 * m / (np.sqrt(v) + epsilon)
 m_hat, v_hat = m / (1 - beta_1), v / (1 - beta_2)
 w_paper = 1.0 - eta * m_hat / (np.sqrt(v_hat) + epsilon)
 print(f"new w, Keras: {w_after_adam:.6f}; the paper's form would give {w_paper:.6f}")
-assert checks.check_digest(w_after_adam, "bebf8f2413afb3e3", hint=HINT_2, decimals=4)
+assert checks.check_digest(w_after_adam, "9b1be0be9124aa42", exercise="05.2", hint=HINT_2, decimals=4)
 # ... and it is the step Keras itself takes:
 keras_adam = keras.optimizers.Adam(learning_rate=0.1, epsilon=0.01)
 keras_w = trajectory(keras_adam, [np.array([1.0])], lambda p: [np.array([0.5])], 1)[-1, 0]

@@ -395,7 +395,7 @@ assert np.array_equal(reloaded_logits.argmax(axis=1), y_pred)
 # %%
 answer_params = ...  # a whole number
 HINT_1 = "Every unit has one weight per input and one bias."
-checks.check_digest(answer_params, "a9e2690250ea72fd", hint=HINT_1)
+checks.check_digest(answer_params, "9d8aebdf41734063", exercise="06.1", hint=HINT_1)
 
 # %% [markdown]
 # **Exercise 2: one digit's accuracy from the confusion matrix.** `cm` below is the
@@ -428,7 +428,7 @@ exercises.check_worst_confusion(answer_pair, cm)
 # %%
 answer_output = ...  # "a", "b" or "c"
 HINT_4 = "Exclusive classes need softmax exactly once: in the model or in the loss, not both."
-checks.check_digest(answer_output, "9231756666f7b331", hint=HINT_4)
+checks.check_digest(answer_output, "ddc2e3b0667d99d4", exercise="06.4", hint=HINT_4)
 
 # %% [markdown]
 # ## Solutions
@@ -436,7 +436,7 @@ checks.check_digest(answer_output, "9231756666f7b331", hint=HINT_4)
 # %%
 # Exercise 1: 784 weights per unit, 64 units, plus one bias per unit.
 answer_params = 784 * 64 + 64
-assert checks.check_digest(answer_params, "a9e2690250ea72fd", hint=HINT_1)
+assert checks.check_digest(answer_params, "9d8aebdf41734063", exercise="06.1", hint=HINT_1)
 
 # %%
 # Exercise 2: the diagonal cell of row 8 over the whole row.
@@ -456,7 +456,7 @@ assert exercises.check_worst_confusion(answer_pair, cm)
 # Exercise 4: (b). (a) treats the digits as ten independent yes/no questions; (c) tells the
 # loss it gets logits when it gets probabilities (see the common mistakes above).
 answer_output = "b"
-assert checks.check_digest(answer_output, "9231756666f7b331", hint=HINT_4)
+assert checks.check_digest(answer_output, "ddc2e3b0667d99d4", exercise="06.4", hint=HINT_4)
 
 # %% [markdown]
 # ## Results

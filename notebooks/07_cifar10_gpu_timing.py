@@ -909,7 +909,7 @@ answer_forward = ...  # a whole number
 
 checks.check_digest(
     answer_forward,
-    "e4bccea032b613cf",
+    "fb1b966493f7b9c3", exercise="07.1",
     hint="One multiply-add per weight: inputs × units for each Dense layer, summed.",
 )
 
@@ -922,7 +922,7 @@ answer_training = ...  # a whole number
 
 checks.check_digest(
     answer_training,
-    "e272a0796d655c88",
+    "fca2f4e12b0edbf2", exercise="07.2",
     hint=(
         "Three products per layer (forward, weight gradient, input gradient), except that"
         " the first layer needs no input gradient."
@@ -937,7 +937,7 @@ checks.check_digest(
 answer_rate = ...  # a whole number
 
 checks.check_digest(
-    answer_rate, "705d0b6937f1c534", hint="Images processed in one run, divided by its time."
+    answer_rate, "7a2ddf836ad48111", exercise="07.3", hint="Images processed in one run, divided by its time."
 )
 
 # %% [markdown]
@@ -954,7 +954,7 @@ answer_gpu = ...  # "a", "b" or "c"
 
 checks.check_digest(
     answer_gpu,
-    "9231756666f7b331",
+    "4de1bacc03a26918", exercise="07.4",
     hint="Which of the timing rules of section 5 does a plain perf_counter pair miss?",
 )
 
@@ -968,7 +968,7 @@ answer_ratio = ...  # a number
 
 checks.check_digest(
     answer_ratio,
-    "e5bf73c3fcdb1a48",
+    "e86bb3e179ada98e", exercise="07.5",
     decimals=2,
     hint="Images per second is the batch size divided by the step time; compare the two.",
 )
@@ -994,7 +994,7 @@ exercises.check_sgd_saving(answer_saving, sgd_sweep, sweeps["CPU"], updates["CPU
 # %%
 # Exercise 1: 3072 × 256 + 256 × 10
 answer_forward = 3072 * 256 + 256 * 10
-assert checks.check_digest(answer_forward, "e4bccea032b613cf", hint="see above")
+assert checks.check_digest(answer_forward, "fb1b966493f7b9c3", exercise="07.1", hint="see above")
 
 # %%
 # Exercise 2: forward + weight gradients (= forward) + the second layer's input gradient,
@@ -1009,24 +1009,24 @@ small = keras.Sequential(
     ]
 )
 assert flops.training_macs(small) == answer_training
-assert checks.check_digest(answer_training, "e272a0796d655c88", hint="see above")
+assert checks.check_digest(answer_training, "fca2f4e12b0edbf2", exercise="07.2", hint="see above")
 
 # %%
 # Exercise 3: 20 steps × 128 images in 0.5 s
 answer_rate = 20 * 128 / 0.5
-assert checks.check_digest(answer_rate, "705d0b6937f1c534", hint="see above")
+assert checks.check_digest(answer_rate, "7a2ddf836ad48111", exercise="07.3", hint="see above")
 
 # %%
 # Exercise 4: (b). The call returns once the GPU has queued the work; read the result back
 # (e.g. y.numpy()) before stopping the clock, as helpers.timing does.
 answer_gpu = "b"
-assert checks.check_digest(answer_gpu, "9231756666f7b331", hint="see above")
+assert checks.check_digest(answer_gpu, "4de1bacc03a26918", exercise="07.4", hint="see above")
 
 # %%
 # Exercise 5: 1024 / 0.080 s against 64 / 0.010 s. Sixteen times the images cost only eight
 # times the time: the fixed cost per step is shared by more images.
 answer_ratio = (1024 / 0.080) / (64 / 0.010)
-assert checks.check_digest(answer_ratio, "e5bf73c3fcdb1a48", decimals=2, hint="see above")
+assert checks.check_digest(answer_ratio, "e86bb3e179ada98e", exercise="07.5", decimals=2, hint="see above")
 
 # %%
 # Exercise 6: the same sweep, SGD instead of Adam, compiled loop, smallest batch, CPU. If the

@@ -472,7 +472,7 @@ exercises.check_precision_recall_f1(my_precision, my_recall, my_f1, y_val, p_val
 # %%
 threshold_data = ...
 HINT_2 = "The threshold is tuned like a hyper-parameter; the test set reports only."
-checks.check_digest(threshold_data, "f932e6cf078a71ed", hint=HINT_2)
+checks.check_digest(threshold_data, "c682e093a966ba02", exercise="08.2", hint=HINT_2)
 
 
 # %% [markdown]
@@ -516,7 +516,7 @@ assert exercises.check_precision_recall_f1(my_precision, my_recall, my_f1, y_val
 # %%
 # Exercise 2: the validation split. Choosing on test data tunes the model to the test rows.
 threshold_data = "validation"
-assert checks.check_digest(threshold_data, "f932e6cf078a71ed", hint=HINT_2)
+assert checks.check_digest(threshold_data, "c682e093a966ba02", exercise="08.2", hint=HINT_2)
 
 
 # %%

@@ -522,7 +522,7 @@ print(
 # %%
 answer_kept = ...  # a number, to 2 decimals
 HINT_KEPT = "Kept values are scaled so that the expected output equals the input (section 3)."
-checks.check_digest(answer_kept, "e4d82584946b0d11", hint=HINT_KEPT, decimals=2)
+checks.check_digest(answer_kept, "af667b01a5074412", exercise="09.1", hint=HINT_KEPT, decimals=2)
 
 
 # %% [markdown]
@@ -549,7 +549,7 @@ exercises.check_dropout(my_dropout)
 # %%
 answer_scaler = ...  # "a", "b" or "c"
 HINT_SCALER = "Anything fit on a row that is later used for scoring lets the score peek at it."
-checks.check_digest(answer_scaler, "9231756666f7b331", hint=HINT_SCALER)
+checks.check_digest(answer_scaler, "de473228d06a40cc", exercise="09.3", hint=HINT_SCALER)
 
 # %% [markdown]
 # **Exercise 4: how much is one row worth?** A common way to run this experiment holds out
@@ -560,7 +560,7 @@ checks.check_digest(answer_scaler, "9231756666f7b331", hint=HINT_SCALER)
 # %%
 answer_one_row = ...  # a number, to 3 decimals
 HINT_ONE_ROW = "Accuracy is (number correct) / (number of rows); change the count by one."
-checks.check_digest(answer_one_row, "4581ec98bd80f53b", hint=HINT_ONE_ROW, decimals=3)
+checks.check_digest(answer_one_row, "fd6f300f032ea7ab", exercise="09.4", hint=HINT_ONE_ROW, decimals=3)
 
 # %% [markdown]
 # ## Solutions
@@ -568,7 +568,7 @@ checks.check_digest(answer_one_row, "4581ec98bd80f53b", hint=HINT_ONE_ROW, decim
 # %%
 # Exercise 1: kept with probability 0.75, so scaled by 1 / 0.75.
 answer_kept = 3.0 / (1 - 0.25)  # 4.0
-assert checks.check_digest(answer_kept, "e4d82584946b0d11", hint=HINT_KEPT, decimals=2)
+assert checks.check_digest(answer_kept, "af667b01a5074412", exercise="09.1", hint=HINT_KEPT, decimals=2)
 
 
 # %%
@@ -583,13 +583,13 @@ assert exercises.check_dropout(my_dropout)
 # Exercise 3: (b). (a) leaks the test folds' means and spreads into training; (c) scores a
 # model on data it was fit to.
 answer_scaler = "b"
-assert checks.check_digest(answer_scaler, "9231756666f7b331", hint=HINT_SCALER)
+assert checks.check_digest(answer_scaler, "de473228d06a40cc", exercise="09.3", hint=HINT_SCALER)
 
 # %%
 # Exercise 4: one row of 52 is about 1.9 points of accuracy.
 answer_one_row = 1 / 52
-assert checks.check_digest(answer_one_row, "4581ec98bd80f53b", hint=HINT_ONE_ROW, decimals=3)
-assert checks.check_digest(0.0192, "4581ec98bd80f53b", hint=HINT_ONE_ROW, decimals=3)  # rounded is fine
+assert checks.check_digest(answer_one_row, "fd6f300f032ea7ab", exercise="09.4", hint=HINT_ONE_ROW, decimals=3)
+assert checks.check_digest(0.0192, "fd6f300f032ea7ab", exercise="09.4", hint=HINT_ONE_ROW, decimals=3)  # rounded is fine
 
 # %% [markdown]
 # ## Results

@@ -484,7 +484,7 @@ exercises.check_always_negative_accuracy(always_stays_accuracy, y_val)
 # %%
 weight_ratio = ...  # a number
 HINT_2 = "Write w_1 and w_0 with the formula of section 3 and divide: n and the 2 cancel."
-checks.check_digest(weight_ratio, "63194a70ba83ada0", hint=HINT_2, decimals=2)
+checks.check_digest(weight_ratio, "6758fe1195fd25ae", exercise="10.2", hint=HINT_2, decimals=2)
 
 
 # %% [markdown]
@@ -505,7 +505,7 @@ exercises.check_focal_loss(focal_numpy)
 # %%
 resample_on = ...
 HINT_4 = "Validation and test must look like the customers the model will meet."
-checks.check_digest(resample_on, "c62a8fb515fe0820", hint=HINT_4)
+checks.check_digest(resample_on, "c7d50e3ed6a038f9", exercise="10.4", hint=HINT_4)
 
 # %%
 helpers.record("10", f1_chosen=chosen_f1, f1_chosen_ci_low=chosen_low,
@@ -526,7 +526,7 @@ assert exercises.check_always_negative_accuracy(always_stays_accuracy, y_val)
 # Exercise 2: w_1 / w_0 = (n / 2 n_1) / (n / 2 n_0) = n_0 / n_1 = 0.9 / 0.1 = 9. (For this
 # lesson's training split it is the ratio of the two printed weights, about 2.8.)
 weight_ratio = 0.9 / 0.1
-assert checks.check_digest(weight_ratio, "63194a70ba83ada0", hint=HINT_2, decimals=2)
+assert checks.check_digest(weight_ratio, "6758fe1195fd25ae", exercise="10.2", hint=HINT_2, decimals=2)
 
 
 # %%
@@ -543,4 +543,4 @@ assert exercises.check_focal_loss(focal_numpy)
 # %%
 # Exercise 4
 resample_on = {"train"}
-assert checks.check_digest(resample_on, "c62a8fb515fe0820", hint=HINT_4)
+assert checks.check_digest(resample_on, "c7d50e3ed6a038f9", exercise="10.4", hint=HINT_4)

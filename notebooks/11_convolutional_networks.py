@@ -834,12 +834,12 @@ answer_conv_params = ...  # a whole number
 
 checks.check_digest(
     answer_height,
-    "01dc16d3a549bb82",
+    "14a5708dae30a917", exercise="11.1",
     hint="n_out = floor((n + 2p - k) / s) + 1, with p = 0 for 'valid'.",
 )
 checks.check_digest(
     answer_conv_params,
-    "cdd32e5958729f22",
+    "a44bd8bfc98b03d6", exercise="11.1",
     hint="Each of the 16 filters has k·k·c_in weights and one bias.",
 )
 
@@ -853,7 +853,7 @@ answer_receptive = ...  # a whole number: the side of the square
 
 checks.check_digest(
     answer_receptive,
-    "252fe682ab449c00",
+    "3f91c27e3ef6b8ea", exercise="11.2",
     hint="Work backwards: 3 neighbouring conv2 inputs are 3 pooled values; each "
     "pooled value covers 2 conv1 outputs, neighbours 2 apart; each conv1 output "
     "sees 3 pixels.",
@@ -887,7 +887,7 @@ answer_predict = ...  # "a", "b" or "c"
 
 checks.check_digest(
     answer_predict,
-    "9231756666f7b331",
+    "c04d17e60ef6f544", exercise="11.4",
     hint="Look at the check cell of section 6: what did training=False return?",
 )
 
@@ -900,7 +900,7 @@ answer_bn_trainable = ...  # a whole number
 
 checks.check_digest(
     answer_bn_trainable,
-    "33b49bd106203b84",
+    "ac7480422d6ddb6f", exercise="11.5",
     hint="Per channel, γ and β are learned; the moving mean and variance are "
     "updated by averaging, not by gradients.",
 )
@@ -913,14 +913,14 @@ checks.check_digest(
 answer_height = output_size(32, 5, 2)
 answer_conv_params = conv_params(5, 3, 16)
 print(answer_height, answer_conv_params)
-assert checks.check_digest(answer_height, "01dc16d3a549bb82", hint="see above")
-assert checks.check_digest(answer_conv_params, "cdd32e5958729f22", hint="see above")
+assert checks.check_digest(answer_height, "14a5708dae30a917", exercise="11.1", hint="see above")
+assert checks.check_digest(answer_conv_params, "a44bd8bfc98b03d6", exercise="11.1", hint="see above")
 
 # %%
 # Exercise 2: conv2 sees 3 pooled values; they span 2 * (3 - 1) + 2 = 6 conv1 outputs;
 # those span 6 + (3 - 1) = 8 pixels.
 answer_receptive = 8
-assert checks.check_digest(answer_receptive, "252fe682ab449c00", hint="see above")
+assert checks.check_digest(answer_receptive, "3f91c27e3ef6b8ea", exercise="11.2", hint="see above")
 
 
 # %%
@@ -936,7 +936,7 @@ assert exercises.check_max_pool(my_max_pool)
 # Exercise 4: (b). Random* layers act only when the model is called with training=True,
 # which fit does and evaluate / predict do not; no seed is needed for that.
 answer_predict = "b"
-assert checks.check_digest(answer_predict, "9231756666f7b331", hint="see above")
+assert checks.check_digest(answer_predict, "c04d17e60ef6f544", exercise="11.4", hint="see above")
 
 # %%
 # Exercise 5: 64 γ and 64 β are trained; the 64 + 64 moving statistics are not.
@@ -949,7 +949,7 @@ print(
     "| all:",
     bn_layer.count_params(),
 )
-assert checks.check_digest(answer_bn_trainable, "33b49bd106203b84", hint="see above")
+assert checks.check_digest(answer_bn_trainable, "ac7480422d6ddb6f", exercise="11.5", hint="see above")
 
 # %% [markdown]
 # ## Results

@@ -633,7 +633,7 @@ HINT_TUNED = (
     " filter; a dense layer one weight per (input, output) pair plus one bias per output. The"
     " head's inputs are the flattened pooled maps of conv2."
 )
-checks.check_digest(answer_tuned_weights, "911b1ffa90357eec", hint=HINT_TUNED)
+checks.check_digest(answer_tuned_weights, "0636b3e7923ca527", exercise="12.1", hint=HINT_TUNED)
 
 # %% [markdown]
 # **Exercise 2: another model's preprocessing.** ResNet50 in `keras.applications` comes
@@ -653,7 +653,7 @@ HINT_PREPROCESSING = (
     "Look at where the 255 of the red pixel ends up in the output, and at what a black pixel"
     " (all zeros) becomes."
 )
-checks.check_digest(answer_preprocessing, "1658c4e2e280f8dd", hint=HINT_PREPROCESSING)
+checks.check_digest(answer_preprocessing, "0397758cc947e155", exercise="12.2", hint=HINT_PREPROCESSING)
 
 # %% [markdown]
 # **Exercise 3: what pairing changes.** At the smallest budget, compare fine-tuning with
@@ -684,7 +684,7 @@ HINT_STEPS = (
     "Section 6 says what share of the stored average one step keeps; after n steps that share"
     " has been applied n times. np.log helps to solve for n; then round the right way."
 )
-checks.check_digest(answer_steps, "ea45885b3754cab8", hint=HINT_STEPS)
+checks.check_digest(answer_steps, "0f0122bdba504e13", exercise="12.4", hint=HINT_STEPS)
 
 # %% [markdown]
 # ## Solutions
@@ -693,7 +693,7 @@ checks.check_digest(answer_steps, "ea45885b3754cab8", hint=HINT_STEPS)
 # Exercise 1: conv2 has 3 * 3 * 32 * 128 + 128 weights; its pooled maps give 5 * 5 * 128 =
 # 3,200 features, so the head has 3200 * 5 + 5.
 answer_tuned_weights = (3 * 3 * 32 * 128 + 128) + (5 * 5 * 128 * 5 + 5)
-assert checks.check_digest(answer_tuned_weights, "911b1ffa90357eec", hint=HINT_TUNED)
+assert checks.check_digest(answer_tuned_weights, "0636b3e7923ca527", exercise="12.1", hint=HINT_TUNED)
 
 # %%
 # Exercise 2: (c): ResNet50 uses the "caffe" convention, channels in BGR order and ImageNet's
@@ -702,7 +702,7 @@ red = np.array([[[255.0, 0.0, 0.0]]])
 print("ResNet50:", keras.applications.resnet50.preprocess_input(red.copy()).ravel())
 print("MobileNetV2:", keras.applications.mobilenet_v2.preprocess_input(red.copy()).ravel())
 answer_preprocessing = "c"
-assert checks.check_digest(answer_preprocessing, "1658c4e2e280f8dd", hint=HINT_PREPROCESSING)
+assert checks.check_digest(answer_preprocessing, "0397758cc947e155", exercise="12.2", hint=HINT_PREPROCESSING)
 
 # %%
 # Exercise 3: pair each draw's two accuracies, then t of the differences; the unpaired t
@@ -729,4 +729,4 @@ print(
     f"momentum {momentum}: {momentum ** (answer_steps - 1):.4f} left after "
     f"{answer_steps - 1} steps, {momentum**answer_steps:.4f} after {answer_steps}"
 )
-assert checks.check_digest(answer_steps, "ea45885b3754cab8", hint=HINT_STEPS)
+assert checks.check_digest(answer_steps, "0f0122bdba504e13", exercise="12.4", hint=HINT_STEPS)

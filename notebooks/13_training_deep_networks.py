@@ -1234,7 +1234,7 @@ print(f"callbacks model (best epoch {best_epoch}): test accuracy {test_accuracy:
 answer_he_std = ...  # a number
 
 HINT_HE = "He's variance is 2 / fan_in; the standard deviation is its square root."
-checks.check_digest(answer_he_std, "2cf2883a6107326c", hint=HINT_HE, decimals=4)
+checks.check_digest(answer_he_std, "8473b5ddebf8d433", exercise="13.1", hint=HINT_HE, decimals=4)
 
 # %% [markdown]
 # **Exercise 2: measure the sparsity.** What share of the **first** hidden layer's weights of
@@ -1261,7 +1261,7 @@ HINT_REMEDY = (
     "For each option, ask what it does to the factor per layer of section 3, and reread what"
     " section 6 measured."
 )
-checks.check_digest(answer_remedy, "9231756666f7b331", hint=HINT_REMEDY)
+checks.check_digest(answer_remedy, "6ab1495604f75eca", exercise="13.3", hint=HINT_REMEDY)
 
 
 # %% [markdown]
@@ -1283,7 +1283,7 @@ exercises.check_warmup_cosine(warmup_cosine)
 # %%
 # Exercise 1: sqrt(2 / 512) = sqrt(1 / 256) = 1 / 16
 answer_he_std = float(np.sqrt(init_variance("he", 512)))
-assert checks.check_digest(answer_he_std, "2cf2883a6107326c", hint=HINT_HE, decimals=4)
+assert checks.check_digest(answer_he_std, "8473b5ddebf8d433", exercise="13.1", hint=HINT_HE, decimals=4)
 
 # %%
 # Exercise 2
@@ -1297,7 +1297,7 @@ assert check_sparsity(answer_sparsity, wide["L1 (1e-4)"], threshold=1e-3)
 # too small change nothing; batch normalisation (or a ReLU/He design) makes the per-layer
 # factor about 1.
 answer_remedy = "b"
-assert checks.check_digest(answer_remedy, "9231756666f7b331", hint=HINT_REMEDY)
+assert checks.check_digest(answer_remedy, "6ab1495604f75eca", exercise="13.3", hint=HINT_REMEDY)
 
 
 # %%

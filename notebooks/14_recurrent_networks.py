@@ -1078,7 +1078,7 @@ HINT_PARAMS = (
     "Each of the 3 blocks (z, r, candidate) has an input matrix (features × units) and a "
     "recurrent matrix (units × units); mind how many bias vectors reset_after=True has."
 )
-checks.check_digest(answer_gru_params, "f9d30a24c6a4e037", hint=HINT_PARAMS)
+checks.check_digest(answer_gru_params, "b7042e27a9594ac5", exercise="14.1", hint=HINT_PARAMS)
 
 # %% [markdown]
 # **Exercise 2: a baseline by hand.** Compute the MAE (°C) of persistence over the
@@ -1113,7 +1113,7 @@ HINT_LEAKS = (
     "For each line, write down which days the computation reads, and compare them with the "
     "day being forecast (and with the test year)."
 )
-checks.check_digest(answer_leaks, "44c7331080447887", hint=HINT_LEAKS)
+checks.check_digest(answer_leaks, "59c982db5059fb72", exercise="14.3", hint=HINT_LEAKS)
 
 # %% [markdown]
 # ## Solutions
@@ -1121,7 +1121,7 @@ checks.check_digest(answer_leaks, "44c7331080447887", hint=HINT_LEAKS)
 # %%
 # Exercise 1: 3 blocks × (5·20 input weights + 20·20 recurrent weights + 2·20 biases)
 answer_gru_params = 3 * (5 * 20 + 20 * 20 + 2 * 20)  # 1620
-assert checks.check_digest(answer_gru_params, "f9d30a24c6a4e037", hint=HINT_PARAMS)
+assert checks.check_digest(answer_gru_params, "b7042e27a9594ac5", exercise="14.1", hint=HINT_PARAMS)
 gru_check = keras.Sequential([keras.Input((WINDOW, 5)), keras.layers.GRU(20)])
 assert gru_check.count_params() == answer_gru_params
 
@@ -1136,7 +1136,7 @@ assert ts.check_persistence_mae(answer_persistence_mae, temperature, TRAIN_END)
 # the target among them. (b) reads only the window's own days, (d) only years before the
 # test year, and in (e) 1990 chooses nothing and trains nothing.
 answer_leaks = {"a", "c"}
-assert checks.check_digest(answer_leaks, "44c7331080447887", hint=HINT_LEAKS)
+assert checks.check_digest(answer_leaks, "59c982db5059fb72", exercise="14.3", hint=HINT_LEAKS)
 
 # %% [markdown]
 # ## Results

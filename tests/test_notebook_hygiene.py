@@ -1,6 +1,7 @@
 """Notebooks are stored clean, named consistently, paired with their jupytext source,
 open with the same set-up cell, and pass ruff."""
 
+import ast
 import json
 import re
 import shutil
@@ -223,3 +224,47 @@ def test_exercises_are_followed_by_a_solutions_heading(path):
             assert "## Solutions" not in "".join(cell["source"]), (
                 f"{path.name} cell {i}: the Solutions heading is a code comment, make it Markdown"
             )
+
+
+def _digest_checks(path: Path) -> list[tuple[int, str, str, tuple[str, ...]]]:
+    """(line, answer expression, exercise id, digests) of every check_digest call in a lesson."""
+    source = path.with_suffix(".py").read_text(encoding="utf-8")
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "check_digest":
+            keywords = {k.arg: k.value for k in node.keywords}
+            exercise = keywords.get("exercise")
+            exercise = exercise.value if isinstance(exercise, ast.Constant) else None
+            digest = node.args[1]
+            items = [digest] if isinstance(digest, ast.Constant) else getattr(digest, "elts", [])
+            digests = tuple(d.value for d in items if isinstance(d, ast.Constant))
+            answer = ast.get_source_segment(source, node.args[0])
+            found.append((node.lineno, answer, exercise, digests))
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_digests_are_salted_with_their_own_exercise(path):
+    """Every hidden-answer check names its exercise as "NN.k" of this lesson, in the learner's
+    cell and in the solution alike, with literal digests (so the test can compare them)."""
+    by_answer: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for line, answer, exercise, digests in _digest_checks(path):
+        where = f"{path.with_suffix('.py').name}:{line}"
+        assert exercise and re.fullmatch(rf"{path.name[:2]}\.\d+", exercise), (
+            f"{where}: check_digest needs exercise='{path.name[:2]}.<number>', got {exercise!r}"
+        )
+        assert digests, f"{where}: write the digests as string literals"
+        if answer.isidentifier():  # the learner's variable: same id and digests in the solution
+            first = by_answer.setdefault(answer, (exercise, digests))
+            assert first == (exercise, digests), f"{where}: {answer} is checked two ways"
+
+
+def test_no_digest_serves_two_exercises():
+    """Salting by exercise makes equal answers ("b", 8) of different exercises look different."""
+    owner: dict[str, str] = {}
+    for path in NOTEBOOKS:
+        for _, _, exercise, digests in _digest_checks(path):
+            for digest in digests:
+                assert owner.setdefault(digest, exercise) == exercise, (
+                    f"digest {digest} serves exercises {owner[digest]} and {exercise}"
+                )
