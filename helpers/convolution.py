@@ -18,14 +18,21 @@ Padding as Keras (and TensorFlow) defines it:
   ``max((ceil(n / s) - 1) * s + k - n, 0)``, are split with the smaller half *before* the
   image and the larger half after it.
 * an integer ``p``: ``p`` zeros on every side; ``floor((n + 2p - k) / s) + 1`` positions.
+
+Also here: ``macs_per_layer`` counts the multiply-adds per image of a model's ``Conv2D`` and
+``Dense`` layers, and ``full_float32`` keeps TensorFlow from running float32 as TF32 on recent
+NVIDIA GPUs while a check against float64 NumPy computes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
 Padding = Literal["valid", "same"] | int
 _MODES = ("max", "average")
@@ -242,3 +249,93 @@ def average_pool2d(
 ) -> np.ndarray:
     """Mean of each window (real pixels only): ``pool2d(..., mode="average")``."""
     return pool2d(x, pool_size, stride, padding, mode="average")
+
+
+# ----------------------------------------------------------------------------- arithmetic
+def _leaf_layers(model: Any) -> Iterator[Any]:
+    """The model's layers in order, with nested models (an augmentation block) opened up."""
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            yield from _leaf_layers(layer)
+        else:
+            yield layer
+
+
+def macs_per_layer(model: Any) -> pd.DataFrame:
+    """Multiply-adds (MACs) per image of each ``Conv2D`` and ``Dense`` layer of a built model.
+
+    Both layers compute, at every output position, one product of their kernel with the
+    input values it covers, so their cost per image is *output positions x kernel size*:
+
+    * ``Conv2D``: ``H_out * W_out * (k_h * k_w * C_in * C_out)``, because the same weights
+      are applied at every one of the ``H_out * W_out`` positions (weight sharing: few
+      parameters, much arithmetic);
+    * ``Dense``: ``N_in * N_out``, once per sample after a ``Flatten``.
+
+    A MAC is two floating-point operations; training costs about three forward passes
+    (lesson 07). Biases, batch normalisation, activations and pooling cost a few operations
+    per *value*, not per weight and position, and are left out. Columns: ``layer``,
+    ``type``, ``positions``, ``kernel_size`` (weights per position), ``macs``. Any other
+    layer with weights (Conv1D, DepthwiseConv2D, SeparableConv2D, LSTM, ...) is refused
+    rather than miscounted or silently left out.
+    """
+    import keras
+
+    layers = getattr(model, "layers", None)
+    if layers is None:
+        raise TypeError(f"Expected a Keras model (with .layers), got {type(model).__name__}.")
+    if not model.built:
+        raise ValueError(
+            "The model is not built, so its layers have no shapes yet: start it with "
+            "keras.Input(shape=...) or call model.build(input_shape) first."
+        )
+    rows = []
+    for layer in _leaf_layers(model):
+        if not isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+            if layer.weights and not isinstance(layer, keras.layers.BatchNormalization):
+                raise ValueError(
+                    f"Layer {layer.name!r} ({type(layer).__name__}) has weights but is neither "
+                    "Conv2D nor Dense: count it by hand."
+                )
+            continue  # pooling, batch norm, activations, dropout, flatten, Random* layers
+        kernel = layer.kernel
+        positions = math.prod(int(d) for d in layer.output.shape[1:-1])
+        kernel_size = math.prod(int(d) for d in kernel.shape)
+        rows.append(
+            {
+                "layer": layer.name,
+                "type": type(layer).__name__,
+                "positions": positions,
+                "kernel_size": kernel_size,
+                "macs": positions * kernel_size,
+            }
+        )
+    return pd.DataFrame(rows, columns=["layer", "type", "positions", "kernel_size", "macs"])
+
+
+# ----------------------------------------------------------------------------- precision
+@contextlib.contextmanager
+def full_float32() -> Iterator[None]:
+    """Run float32 convolutions and matrix products in full float32 while the block runs.
+
+    On NVIDIA GPUs of the Ampere generation and later, TensorFlow may run float32
+    convolutions and matrix products as TF32 (inputs rounded to a 10-bit mantissa, about
+    three decimal digits; lesson 07), giving errors near 1e-3 on values of order 1. A check
+    of Keras against float64 NumPy to 1e-5 must switch that off while Keras computes: this
+    does so on the TensorFlow backend and restores the previous setting afterwards, even
+    after an error. On a CPU nothing changes; on other backends it does nothing (JAX has
+    its own switch, ``jax.default_matmul_precision``).
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    import tensorflow as tf
+
+    before = tf.config.experimental.tensor_float_32_execution_enabled()
+    tf.config.experimental.enable_tensor_float_32_execution(False)
+    try:
+        yield
+    finally:
+        tf.config.experimental.enable_tensor_float_32_execution(before)

@@ -431,8 +431,8 @@ def check_max_pool(function: Callable[..., Any]) -> checks.Feedback:
         function,
         reference,
         inputs,
-        hint="Split each spatial axis into (blocks, 2): the shape (N, H/2, 2, W/2, 2, C); the"
-        " maximum over the two size-2 axes is the pooled map.",
+        hint="Without loops, each 2 x 2 window has to become part of the array's shape: what"
+        " can a reshape (which copies nothing) do with an axis of even length?",
     )
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from helpers import callbacks
-from helpers.callbacks import BatchLosses, EpochTimer
+from helpers.callbacks import BatchLosses, EpochTimer, fit_alternately, reset_training
 
 
 class _Clock:
@@ -93,3 +93,90 @@ def test_batch_losses_are_each_batch_own_loss():
     per_batch = [np.mean((predictions[i : i + 10] - y[i : i + 10]) ** 2) for i in range(0, 40, 10)]
     np.testing.assert_allclose(recorder.losses, per_batch * 2, rtol=1e-4)
     assert np.ptp(per_batch) > 0.1  # the batches differ, so a running mean would not pass
+
+
+class _Order(keras.callbacks.Callback):
+    """Logs which model begins which epoch (the same callback goes to every fit call)."""
+
+    def __init__(self, names):
+        super().__init__()
+        self.names, self.log = names, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.log.append((self.names[id(self.model)], epoch))
+
+
+def _compiled(units):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.01), "mse")
+    return model
+
+
+def test_fit_alternately_takes_turns_and_keeps_counting():
+    x, y = np.random.default_rng(0).normal(size=(40, 3)), np.zeros(40)
+    models = {"a": _compiled(2), "b": _compiled(5)}
+    order = _Order({id(model): name for name, model in models.items()})
+    histories, timers = fit_alternately(
+        models, x, y, 3, callbacks=[order], batch_size=10, validation_data=(x, y)
+    )
+    assert order.log == [("a", 0), ("b", 0), ("a", 1), ("b", 1), ("a", 2), ("b", 2)]
+    for name, model in models.items():
+        assert int(model.optimizer.iterations) == 3 * 4  # the step counter went on: 4 per epoch
+        assert len(histories[name]["loss"]) == len(histories[name]["val_loss"]) == 3
+        assert len(timers[name].seconds) == 3
+
+
+@pytest.mark.parametrize(
+    ("models", "epochs", "message"),
+    [({}, 2, "at least one"), ({"a": None}, 0, "whole number"), ("uncompiled", 2, "not compiled")],
+)
+def test_fit_alternately_explains_bad_input(models, epochs, message):
+    if models == "uncompiled":
+        models = {"a": keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])}
+    with pytest.raises(ValueError, match=message):
+        fit_alternately(models, np.ones((4, 3)), np.ones(4), epochs)
+
+
+def test_reset_training_repeats_a_first_fit_exactly():
+    """Adam's moments and step counter are zeroed: a second run from the same start is the first."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 3)), rng.normal(size=32)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
+    schedule = keras.optimizers.schedules.CosineDecay(0.05, decay_steps=16)
+    model.compile(keras.optimizers.Adam(schedule), "mse")
+    start = model.get_weights()
+    model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    first = model.get_weights()
+    model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)  # goes on from there
+    assert not np.allclose(model.get_weights()[0], first[0])
+    reset_training(model, start)
+    assert int(model.optimizer.iterations) == 0
+    model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    for again, once in zip(model.get_weights(), first, strict=True):
+        np.testing.assert_allclose(again, once, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [lambda: keras.optimizers.SGD(0.05, momentum=0.9), lambda: keras.optimizers.Adam(0.05)],
+)
+def test_reset_training_keeps_a_constant_learning_rate(optimizer):
+    """A constant rate is an optimizer variable too: zeroing it would silently stop training."""
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(32, 3)), rng.normal(size=32)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
+    model.compile(optimizer(), "mse")
+    start = model.get_weights()
+    model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    first = model.get_weights()
+    reset_training(model, start)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
+    model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    for again, once in zip(model.get_weights(), first, strict=True):
+        np.testing.assert_allclose(again, once, rtol=1e-6, atol=1e-7)
+
+
+def test_reset_training_needs_a_compiled_model():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="not compiled"):
+        reset_training(model, model.get_weights())

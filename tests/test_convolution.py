@@ -15,6 +15,8 @@ from helpers.convolution import (
     average_pool2d,
     conv2d,
     conv_params,
+    full_float32,
+    macs_per_layer,
     max_pool2d,
     output_size,
     padding_amounts,
@@ -149,3 +151,69 @@ def test_conv_params_matches_count_params(kernel_size, c_in, c_out):
 def test_bad_input_is_explained(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def test_macs_per_layer_equal_the_hand_count():
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.Sequential([keras.layers.RandomTranslation(0.1, 0.1)]),  # nested, no kernel
+            keras.layers.Conv2D(8, 3, name="a"),  # 26 x 26 positions, 3*3*1*8 weights
+            keras.layers.BatchNormalization(),  # left out
+            keras.layers.MaxPooling2D(2),  # 13 x 13
+            keras.layers.Conv2D(16, 5, strides=2, padding="same", name="b"),  # 7 x 7, 5*5*8*16
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, name="c"),  # 7*7*16 inputs
+        ]
+    )
+    table = macs_per_layer(model)
+    assert list(table["layer"]) == ["a", "b", "c"]
+    assert list(table["positions"]) == [26 * 26, 7 * 7, 1]
+    assert list(table["macs"]) == [26 * 26 * 3 * 3 * 1 * 8, 7 * 7 * 5 * 5 * 8 * 16, 7 * 7 * 16 * 10]
+
+
+def test_macs_of_a_dense_layer_on_every_position():
+    model = keras.Sequential([keras.Input((4, 6)), keras.layers.Dense(3)])  # 4 positions
+    assert macs_per_layer(model)["macs"].tolist() == [4 * 6 * 3]
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape"),
+    [
+        (keras.layers.DepthwiseConv2D(3), (8, 8, 2)),
+        (keras.layers.SeparableConv2D(4, 3), (8, 8, 2)),  # no `kernel` attribute of its own
+        (keras.layers.LSTM(4), (5, 3)),  # its weights live in a cell
+        (keras.layers.Conv1D(4, 3), (8, 2)),
+    ],
+)
+def test_macs_refuse_layers_they_do_not_know(layer, shape):
+    model = keras.Sequential(
+        [keras.Input(shape), layer, keras.layers.Flatten(), keras.layers.Dense(2)]
+    )
+    with pytest.raises(ValueError, match="count it by hand"):
+        macs_per_layer(model)
+
+
+def test_macs_explain_unbuilt_models_and_wrong_types():
+    with pytest.raises(ValueError, match="not built"):
+        macs_per_layer(keras.Sequential([keras.layers.Dense(2)]))
+    with pytest.raises(TypeError, match="Keras model"):
+        macs_per_layer(np.ones(3))
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF32 is a TensorFlow switch")
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_full_float32_switches_tf32_off_and_restores_it(enabled_before):
+    import tensorflow as tf
+
+    original = tf.config.experimental.tensor_float_32_execution_enabled()
+    try:
+        tf.config.experimental.enable_tensor_float_32_execution(enabled_before)
+        with full_float32():
+            assert not tf.config.experimental.tensor_float_32_execution_enabled()
+        assert tf.config.experimental.tensor_float_32_execution_enabled() == enabled_before
+        with pytest.raises(RuntimeError), full_float32():
+            raise RuntimeError("a failing check")
+        assert tf.config.experimental.tensor_float_32_execution_enabled() == enabled_before
+    finally:
+        tf.config.experimental.enable_tensor_float_32_execution(original)
