@@ -660,8 +660,10 @@ def mobilenet_features(
 ) -> tuple[np.ndarray, float]:
     """Features of ``images`` from the frozen base, batch by batch: ``(features, images_per_s)``.
 
-    Each batch is upscaled and preprocessed on the fly, inside the model (the upscaled set
-    would not fit in memory at full size), then passed through ``base(batch, training=False)``.
+    Each batch is upscaled and preprocessed on the fly, inside the model, then passed through
+    ``base(batch, training=False)``. At 96 pixels a side an image takes about 110 kB in
+    float32 (the original, 32 pixels in uint8, 3 kB): the whole set upscaled at once would
+    hold 1.1 GB for 10,000 images (5.5 GB for CIFAR-10's 50,000); one batch needs a few MB.
     The rate is measured after the first batch, which also compiles the forward pass.
     """
     images = np.asarray(images)

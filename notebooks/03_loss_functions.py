@@ -478,8 +478,9 @@ pd.DataFrame(in_model).T.round(4)
 # made by a *Keras* activation (a layer's `activation=`, `keras.ops.sigmoid`,
 # `keras.activations.sigmoid`) carries them along, even outside any model; and inside a
 # `tf.function` graph (how `fit` and most custom training loops run) Keras also finds them
-# behind TensorFlow's own sigmoid or softmax operation. The probability from `tf.sigmoid`
-# called eagerly carries nothing, and neither does a NumPy array. Four paths, one logit:
+# behind TensorFlow's own operation of the matching kind: a sigmoid for binary cross-entropy,
+# a softmax for the categorical ones. The probability from `tf.sigmoid` called eagerly
+# carries nothing, and neither does a NumPy array. Four paths, one logit:
 
 # %%
 z_40 = tf.Variable([[40.0]])
@@ -555,7 +556,8 @@ except ValueError as error:
 # >   logits with `from_logits=True`). Inside a TensorFlow-backend model Keras quietly
 # >   computes softmax cross-entropy instead, which hides the mistake, not fixes it.
 # > * A softmax (or sigmoid) output layer *and* `from_logits=True`: on plain arrays the
-# >   activation is applied twice; inside a model Keras warns and uses the layer's logits.
+# >   activation is applied twice; inside a TensorFlow-backend model Keras warns and uses the
+# >   layer's logits (on the other backends the activation is applied twice there too).
 # >   `from_logits=True` means the last layer has no activation.
 # > * Believing the clipped, zero-gradient numbers of a plain array describe training, or the
 # >   reverse: check which of the two paths your code takes.

@@ -344,11 +344,13 @@ plt.show()
 # * **Too small**: every step lowers the loss, but so little that after 100 epochs it is far
 #   from the minimum. It would get there, thousands of epochs later.
 # * **About right**: the loss drops fast and settles.
-# * **Too large**: each step overshoots the valley floor and lands on the other side, higher
-#   up: the loss jumps up and down and need not settle at all. (For this model the gradient is
-#   bounded, so the weights bounce around instead of growing exponentially. In a linear
-#   regression a too-large step makes the loss grow exponentially; exercise 3 finds where
-#   that starts.)
+# * **Too large**: the loss jumps up and down and need not settle at all. At some epoch it
+#   can even touch the level where the η = 3 run settles, but it cannot stay there: close to
+#   the valley floor each step overshoots it and lands on the other side, higher up, and the
+#   run is thrown off again. The next cell counts the epochs in which the loss went up. (For
+#   this model the gradient is bounded, so the weights bounce around instead of growing
+#   exponentially. In a linear regression a too-large step makes the loss grow exponentially;
+#   exercise 3 finds where that starts.)
 #
 # Where does "too large" start? Near the minimum the loss is close to a quadratic bowl whose
 # curvature is given by the Hessian $H = \frac{1}{n}\tilde X^\top S \tilde X$ computed above.

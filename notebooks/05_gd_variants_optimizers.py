@@ -253,10 +253,11 @@ assert after_one_epoch["stochastic (k = 1)"] < after_one_epoch["batch (k = n)"]
 # * *Per second* (right) the picture changes again. On this tiny table one update costs nearly the
 #   same **whatever** its batch size: the full batch has hundreds of times as many rows as a
 #   single sample, yet its update costs only a few times as much (the line under the table).
-#   Tens of microseconds of Python and NumPy overhead dwarf the arithmetic on at most 353 rows. So an
-#   epoch of stochastic descent costs hundreds of overhead-bound updates while batch descent
-#   pays once. (The times are measured, so if the computer is busy with something else, a
-#   curve shows a flat stretch where one update waited.)
+#   About ten microseconds of Python and NumPy overhead per update (the table's µs/update)
+#   dwarf the arithmetic on at most 353 rows. So an epoch of stochastic descent costs hundreds
+#   of overhead-bound updates while batch descent pays once. (The times are measured, so if
+#   the computer is busy with something else, a curve shows a flat stretch where one update
+#   waited.)
 #
 # **The noise floor, measured.** Start a noisy run *at* the least-squares minimum: every bit of
 # excess loss it then shows comes from the noise of its steps. Below, each variant runs 20
@@ -302,9 +303,10 @@ assert dropped < floor["mini-batch (k = 32)"] / 3
 #
 # ## 4. What one update costs
 #
-# One update computes $g_B$ from $k$ rows of $d$ features: about $k \cdot d$ multiply-adds,
-# plus a fixed overhead (Python, function calls, memory allocation). Timing the gradient on a
-# larger synthetic table for a range of batch sizes shows both parts.
+# One update computes $g_B$ from $k$ rows of $d$ features: about $2 k d$ multiply-adds ($k d$
+# for the predictions $Xw$, as many again for $X^\top$ times the errors), plus a fixed overhead
+# (Python, function calls, memory allocation). Timing the gradient on a larger synthetic table
+# for a range of batch sizes shows both parts.
 #
 # One trap first. NumPy's matrix products run in a BLAS library with its own pool of threads,
 # and this notebook has also loaded TensorFlow (for Keras), which starts thread pools of its
@@ -371,8 +373,9 @@ assert throughput.max() > 20 * throughput[0]
 # thread contention described above, which has nothing to do with descent.) On a GPU the flat region extends to batches of
 # thousands, because thousands of multiply-adds run in parallel.
 #
-# That is why mini-batches are the default: a batch of 32 to 512 is nearly as cheap per update
-# as one sample, gives a much less noisy gradient, and still makes many updates per epoch. The
+# That is why mini-batches are the default: a batch of a few dozen samples costs hardly more
+# per update than one sample, a few hundred only a few times more (compare k = 256 with k = 1
+# above), yet it gives a much less noisy gradient and still makes many updates per epoch. The
 # full batch makes only one update per pass over the data, which on a large data set is slow
 # progress for a lot of work. (Very large batches also need their learning rate retuned, often
 # scaled up with the batch and warmed up, as in Goyal et al. 2017, "Accurate, Large Minibatch

@@ -295,8 +295,9 @@ model.summary()
 #     \approx 15.8 \text{ MFLOP per image},$$
 #
 # only $2.14\,F$ here, because the first layer holds most of the weights. Bias additions,
-# ReLUs, the loss and Adam's update cost a few operations per unit or per weight and
-# *step*, not per weight and *image*; they are left out of $T$ (the cell below sizes them).
+# ReLUs and the loss cost a few operations per *unit* and image, Adam's update about a
+# dozen per *weight* and *step*: none of them costs anything per weight *and* image, so
+# they are left out of $T$ (the cell below sizes Adam's share).
 
 # %%
 FORWARD_BY_HAND = 3072 * 1024 + 1024 * 512 + 512 * 10
@@ -351,7 +352,8 @@ for batch in (32, 256, 2048):
 # Early stopping watches the validation accuracy (the number this lesson reports) and
 # restores the best epoch's weights. `EpochTimer` (from `helpers.callbacks`) records each
 # epoch's training pass, without its validation pass; the first one also traces the
-# training graph, so it is not what an epoch costs.
+# training graph, so it is left out of the median. Whether that shows depends on how long
+# tracing takes next to an epoch: compare the first epoch with the range of the later ones.
 
 # %%
 EPOCHS = 6 if QUICK else 20
@@ -379,7 +381,11 @@ print(
 )
 
 # %%
-plot_history(history, metrics=("loss", "accuracy"), title="Dense network on CIFAR-10")
+plot_history(
+    history,
+    metrics=("loss", "accuracy"),
+    title="Dense network on " + ("a GENERATED STAND-IN, not CIFAR-10" if STAND_IN else "CIFAR-10"),
+)
 plt.show()
 
 # %% [markdown]
@@ -426,9 +432,10 @@ assert test_accuracy > 0.2
 #    result back to the host before the clock stops.
 # 3. **Size each run by time, not by a count.** `timing.autorange` grows the number of
 #    steps in a run (1, 2, 5, 10, 20, …, as Python's `timeit` does) until one run lasts at
-#    least `MIN_SECONDS` (0.3 s; 0.1 s in QUICK mode). A fixed 4096 images would take seconds on a laptop and a fraction
-#    of a millisecond on a large GPU, where the fixed cost of starting a run and reading its
-#    result back would then be most of what is measured.
+#    least `MIN_SECONDS` (0.3 s; 0.1 s in QUICK mode). A fixed 4096 images would take
+#    seconds on a laptop and a fraction of a millisecond on a large GPU, where the fixed
+#    cost of starting a run and reading its result back would then be most of what is
+#    measured.
 # 4. **Repeat, interleaved.** Report the median of several runs with their minimum and
 #    maximum, and time all configurations in a new shuffled order each round, so that a
 #    drift of the machine widens every configuration's range instead of bending a curve.
@@ -573,8 +580,8 @@ for label, table in sweeps.items():
         print(
             f"{label}, {loop}: best batch size {int(row['batch_size'])}: "
             f"{row['samples_per_s']:,.0f} images/s, {row['gflops']:,.1f} GFLOP/s = "
-            f"{row['share_of_peak']:.0%} of the measured peak (runs: "
-            f"{row['gflops_min'] / PEAK[label]:.0%} to {row['gflops_max'] / PEAK[label]:.0%}); "
+            f"{row['share_of_peak']:.1%} of the measured peak (runs: "
+            f"{row['gflops_min'] / PEAK[label]:.1%} to {row['gflops_max'] / PEAK[label]:.1%}); "
             f"target {TARGET:.0%} {'reached' if row['share_of_peak'] >= TARGET else 'NOT reached'}"
         )
 
@@ -596,19 +603,29 @@ for table in sweeps.values():
 # * `train_on_batch` against `compiled` is the **Python harness**: per step, a call into
 #   Keras, a reset of the metrics, the launch of the compiled step and a wait for its loss.
 #   It is about the same time per step at every batch size, so it weighs most at small
-#   batches and on a device whose steps are short.
+#   batches and on a device whose steps are short. At large batches it is smaller than the
+#   spread of the runs (section 5.3).
 # * `compiled` against `products` is what the step does besides its products: above all
 #   the optimizer's update, then the bias, ReLU, loss and metric operations.
 # * `products` alone is the practical peak for these shapes. A product with few rows uses
-#   the processor less well than a large square one, so even alone the products reach less
-#   of the square matmul peak at small $B$.
-# * `xla` against `compiled` is what fusing the element-wise operations changes.
+#   the processor less well than a large square one and moves more bytes per FLOP
+#   (section 5.3), so even alone the products reach less of the square matmul peak at
+#   small $B$.
+# * `xla` against `compiled` is what fusing the element-wise operations changes. On this
+#   2-core CPU it helps most at small batches, where the update and the element-wise
+#   operations weigh most. At batch 4096, in full mode, it ran a little slower than the
+#   plain compiled loop on every seed measured (see the README): fusion saves memory
+#   traffic, and there the products dominate the step.
+#
+# The best batch size printed above is the largest one swept (4096 in full mode, 1024 in
+# QUICK mode), and the throughput was still rising there on every seed measured: the step's
+# true best may lie beyond the sweep, a little higher still.
 #
 # **What the error bars measure:** the slowest and the fastest of the runs of each point.
 # The runs of all points of a device were interleaved in a new shuffled order each round,
-# so a drift of the machine during the sweep widens every bar instead of bending a curve. They do not
-# cover what changed between the sweep and the peak measured before it, or between today
-# and another day: run the notebook twice to see that spread.
+# so a drift of the machine during the sweep widens every bar instead of bending a curve.
+# They do not cover what changed between the sweep and the peak measured before it, or
+# between today and another day: run the notebook twice to see that spread.
 #
 # Bigger is not free, though: each epoch then makes fewer updates, so a model may need more
 # epochs (or a larger learning rate) to reach the same accuracy. The fastest batch size per
@@ -725,30 +742,41 @@ for label in DEVICES:
 #   small batches (the two columns of the table above): its time is set by the bytes it
 #   moves, not by its FLOPs. Compare its measured time with the time its traffic would
 #   take at the measured stream rate (printed above). Being a fixed cost per step, its
-#   share falls as the batch grows. SGD, one operation per weight, costs much less; XLA,
-#   which fuses Adam's operations, makes it read and write each array fewer times.
+#   share falls as the batch grows. SGD, two element-wise operations per weight (multiply
+#   the gradient by $\eta$, subtract the result from $w$), costs much less; XLA, which
+#   fuses Adam's operations, makes it read and write each array fewer times. The `other`
+#   column is what the compiled step adds to its products and to the update timed alone:
+#   the bias, ReLU, loss and metric operations and, since the update timed alone is a lower
+#   bound, whatever extra the update costs inside a step (Exercise 6 looks at that).
 # * **The products** have an intensity of about $B/2$ FLOP/byte at small $B$ (the weight
 #   matrix dominates the traffic: `flops.dense_intensity` gives each product's). Where that
-#   is below the ridge point, they wait for memory; above it, for arithmetic, and what
-#   keeps them below the peak is their shape. A GPU's ridge point is about ten times a
+#   is below the ridge point, they wait for memory; above it, mostly for arithmetic. The
+#   roofline takes the slower of the two limits, as if moving bytes and computing overlapped
+#   perfectly; just above the ridge point the traffic still costs part of the time, and a
+#   product with few rows also uses the processor less well than a square one. Both keep
+#   the products below the peak at small $B$. A GPU's ridge point is about ten times a
 #   CPU's: there, by the same arithmetic, products below a batch of about 200 wait for
 #   memory (an estimate from data sheets, not a measurement).
 # * **The harness** of `train_on_batch` (the `harness` column) is a roughly fixed time per
-#   step, of the order of the harness floor, whatever the batch size; compare it with the
-#   step times in the same table. On a fast GPU a 4096-image step does its 65 GFLOP in
-#   about half a millisecond (an estimate from data sheets: an A100 at 120 TFLOP/s),
-#   comparable to a `train_on_batch` call's fixed cost: there a `train_on_batch` loop
-#   measures mostly the harness, and only a compiled loop measures the GPU.
+#   step, of the order of the harness floor; compare it with the step times in the same
+#   table. At large batches it is smaller than the spread of the runs, so the column there
+#   is noise (a negative value is drawn as zero in the chart). On a fast GPU a 4096-image
+#   step does its 65 GFLOP in about half a millisecond (an estimate from data sheets: an
+#   A100 at 120 TFLOP/s), comparable to a `train_on_batch` call's fixed cost: there a
+#   `train_on_batch` loop measures mostly the harness, and only a compiled loop measures
+#   the GPU (without XLA, each of the step's many small operations is still launched one
+#   by one).
 #
 # ### 5.4 The step against a whole epoch of `fit`
 #
 # Section 4 trained with `fit` at batch size 128, on TensorFlow's default device. Its epochs
 # give images per second too, end to end: `fit` also slices and shuffles the NumPy arrays,
 # turns each batch into a tensor (and copies it to the GPU when there is one), and calls the
-# callbacks after every batch. But it does not wait for each step's loss, as a
-# `train_on_batch` loop does, so it can come close to that loop or pass it; the compiled
-# loop shows what is left to gain, and XLA what fusion would add. (In QUICK mode an epoch
-# is only 35 steps, and what it costs to start each epoch weighs more.)
+# callbacks after every batch. But it does not copy each step's loss back to Python, as a
+# `train_on_batch` loop does, so it can come close to that loop (the last column below says
+# how close it came here); the compiled loop shows what is left to gain, and XLA what
+# fusion would add. (In QUICK mode an epoch is only 36 steps, 35 full batches and one of
+# 20 images, so whatever `fit` pays once per epoch weighs more.)
 
 # %%
 TRAINED_ON = "GPU" if "GPU" in DEVICES else "CPU"

@@ -123,11 +123,12 @@ assert x.min() >= 0 and x.max() <= 1
 # scaler is fit on the training rows only, then applied to all three parts.
 #
 # The network is deliberately large for 124 rows: 60 inputs, 512 ReLU units, one sigmoid
-# output: 60 · 512 + 512 weights and biases, then 512 + 1, 31 233 in all. We train it for a fixed, generous number of epochs *without*
-# early stopping, to watch what happens. `fit_in_memory` (from `helpers/crossval.py`) is
-# `model.fit(x, y, validation_data=..., epochs=..., batch_size=...)` with the rows fed
-# through one `tf.data` pipeline; on a table this small that is several times faster than
-# handing Keras NumPy arrays.
+# output: 60 · 512 + 512 weights and biases in the hidden layer, then 512 + 1 in the output,
+# 31 745 in all, some 250 per training row. We train it for a fixed, generous number of
+# epochs *without* early stopping, to watch what happens. `fit_in_memory` (from
+# `helpers/crossval.py`) is `model.fit(x, y, validation_data=..., epochs=..., batch_size=...)`
+# with the rows fed through one `tf.data` pipeline; on a table this small that is several
+# times faster than handing Keras NumPy arrays.
 
 # %%
 x_train, x_val, x_test, y_train, y_val, y_test = train_val_test_split(

@@ -215,7 +215,9 @@ scores["SMOTE"] = train_and_predict(A_smote, y_smote)
 # Under-sampling wastes stayers; an ensemble puts them back. Train `N_MEMBERS` networks, each
 # on *all* churners plus a *different* random subset of stayers of the same size, and
 # average their probabilities. (For scikit-learn estimators imbalanced-learn packages this as
-# `BalancedBaggingClassifier`; for Keras models the loop is four lines.)
+# `BalancedBaggingClassifier`; for Keras models the loop is four lines.) Averaging several
+# networks can help on its own, balanced or not, so part of any gain this method shows may be
+# the averaging's; a like-for-like check would average as many plain networks.
 
 # %%
 member_scores = []
@@ -324,16 +326,17 @@ results.round(3)
 
 # %% [markdown]
 # **How sure are these numbers?** The test split has about 1,400 customers, 370 of them
-# churners, so every F1 above carries sampling noise, and a different seed (a different split
-# and different initial weights) moves each number by about as much again. A *bootstrap*
-# shows the first part: draw the test rows with replacement many times, recompute F1 each time,
-# and read the middle 95 % of the values. The bootstrap takes every method **at its validation
-# threshold**, the decisions the chosen method is reported with, because the question of goal 3
-# is whether a method does better than moving the threshold alone. So the last two columns give
-# each method's F1 *minus threshold moving's* (the plain model at its validation threshold) on
-# the same resampled rows, a paired comparison: an interval that contains 0 means this test
-# split cannot tell the two apart. (Against the plain model at 0.5 almost every method would
-# look better, but that gain is mostly the threshold's, not the method's.)
+# churners, so every F1 above carries sampling noise, and a different seed (a different split,
+# different initial weights, different validation thresholds) moves each number as well. A
+# *bootstrap* shows the first part only: draw the test rows with replacement many times,
+# recompute F1 each time, and read the middle 95 % of the values. The bootstrap takes every
+# method **at its validation threshold**, the decisions the chosen method is reported with,
+# because the question of goal 3 is whether a method does better than moving the threshold
+# alone. So the last two columns give each method's F1 *minus threshold moving's* (the plain
+# model at its validation threshold) on the same resampled rows, a paired comparison: an
+# interval that contains 0 means this test split cannot tell the two apart. (Against the
+# plain model at 0.5 almost every method would look better, but that gain is mostly the
+# threshold's, not the method's.)
 
 # %%
 at_val_threshold = {
@@ -390,9 +393,16 @@ spread.round(3)
 # * One run on one split cannot rank methods whose F1 differ by a few hundredths: the
 #   bootstrap intervals are several hundredths wide, and the seed adds its own spread
 #   (the README reports the mean ± sd over three seeds). The line printed under the bootstrap
-#   table names the methods, if any, whose gain over threshold moving this test split can
-#   confirm; for the rest, the data do not say which is better, and threshold moving, which
-#   changes nothing in training, is the simpler choice.
+#   table names the methods, if any, whose interval of the difference lies wholly above 0.
+#   Read such a name with care. The bootstrap resamples the test rows but keeps these trained
+#   networks and their thresholds fixed: it says that *these networks* did better than this
+#   plain network on rows like these, not that the *method* does. Another seed trains other
+#   networks, and a gap of two or three hundredths can change sign; with six intervals at
+#   95 %, one may also clear 0 by chance. A method has earned its extra machinery only if its
+#   gain repeats over seeds (run the lesson with `DLCOURSE_SEED` set to a few values); until
+#   then threshold moving, which changes nothing in training, is the simpler choice. And a name
+#   on that line does not overturn the choice made on validation data: switching to it would
+#   be choosing a method by its test score.
 # * The probabilities of a rebalanced model are no longer calibrated: its mean predicted
 #   probability is far above the real churn rate (first column of the last table), so its 0.5
 #   does not mean a 50 % risk. If you need probabilities, do not rebalance: keep the plain

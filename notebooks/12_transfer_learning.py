@@ -31,8 +31,10 @@
 #   training mode does to it, shown on one batch), features computed once, then the top
 #   blocks fine-tuned at a low learning rate.
 #
-# **Data.** MNIST (real data, also offline) for the first part; MobileNetV2's ImageNet
-# weights and CIFAR-10 for the second, both downloaded on first use.
+# **Data.** MNIST (real data) for the first part; MobileNetV2's ImageNet weights and
+# CIFAR-10 for the second. All three are downloaded on first use and kept in a cache, so
+# later runs work offline. Without them, QUICK mode still runs the second part on random
+# weights and generated images (and says so); MNIST has no such stand-in.
 
 # %%
 # Set-up (the same cell opens every lesson): make the course's `helpers` importable (in Colab,
@@ -239,11 +241,15 @@ for regime, acc in demo.items():
     print(f"{tr.REGIME_LABELS[regime]:40} test accuracy {acc:.3f}")
 
 # %% [markdown]
-# What each regime changed is a fact we can check on the weights: feature extraction left
-# the base exactly as pre-trained, and fine-tuning changed only the unfrozen top.
+# What each regime changed is a fact we can check on the weights. Feature extraction cannot
+# change the base, since its head learns from features computed once; but fine-tuning trains
+# a model that contains the base, and had it shared the base's layers instead of copying
+# their weights, it would have moved the very base that feature extraction reads. So: the
+# base is still exactly as pre-trained after both regimes trained, and fine-tuning changed
+# only the unfrozen top of its own copy.
 
 # %%
-# Check: the frozen base is untouched; fine-tuning moved conv2 but not conv1
+# Check: the shared base is untouched after both regimes; fine-tuning moved conv2, not conv1
 for before, after in zip(frozen_weights, regimes.base.get_weights(), strict=True):
     np.testing.assert_array_equal(before, after)
 tuned_base = tuned.get_layer("base")
@@ -334,11 +340,17 @@ smallest_fe = gains["feature_extraction"].loc[BUDGETS[0]]
 # %% [markdown]
 # Read the plot and the tables together. At the smallest budget a draw of five images per
 # class can be lucky or unlucky, so expect the widest spread there; a gain counts only if it
-# stands out of the spread. With more labels of its own, a network trained from scratch
+# stands out of the spread of the *gains* in the tables. The plot's bars show another
+# spread, each regime's accuracy over draws, which also holds how easy or hard each draw
+# was; overlapping bars do not mean that the paired gain is noise (Exercise 3 shows what
+# pairing changes). With more labels of its own, a network trained from scratch
 # needs less of what another task taught it, so any gain should shrink as $k$ grows (QUICK
 # mode runs the smallest budget only, with 3 draws instead of 5; the full run draws the
 # whole curve). And on MNIST the bar is high: look at how well the from-scratch line already
-# does from a few images.
+# does from a few images. Note also how close fine-tuning stays to feature extraction at
+# every budget: the two lines nearly coincide, and their difference is far smaller than
+# either one's gain over training from scratch. Moving `conv2` at the low learning rate
+# changes little here; Exercise 3 asks whether the difference stands out of the noise.
 #
 # **What the draws can tell, and what they cannot.** Every draw above reuses the *one* base
 # pre-trained in section 3: the draws vary the labelled images and the new weights, not the
@@ -346,7 +358,10 @@ smallest_fe = gains["feature_extraction"].loc[BUDGETS[0]]
 # digits 5-9?". Whether pre-training on digits 0-4 helps in general, whatever base a
 # pre-training run happens to produce, needs several pre-training runs: each seed of the
 # lesson (`DLCOURSE_SEED`) pre-trains its own base on its own split, and the course's README
-# reports these gains over seeds 0, 1 and 2.
+# reports these gains over seeds 0, 1 and 2. The draws also share the test images: every
+# model is scored on the same ones, so the intervals leave out the test set's own sampling
+# error, which another test set of the same size would add; next to the gain itself, that
+# error weighs most where the gain is smallest (the largest budgets).
 #
 # The digits part's headline numbers are recorded here, before the MobileNetV2 part (which
 # needs downloads):
@@ -505,9 +520,12 @@ np.testing.assert_allclose(
 
 # %% [markdown]
 # **Features, computed once.** `mobilenet_features` runs the images through the
-# preprocessing layers and `base(batch, training=False)` batch by batch (upscaled all at
-# once, the images would not fit in memory at full size). On a CPU this forward pass is the
-# expensive part, so it runs once per image, and its speed is worth knowing:
+# preprocessing layers and `base(batch, training=False)` batch by batch, so that only one
+# batch is ever upscaled: at 96 px in float32 one image takes 96 × 96 × 3 × 4 bytes, about
+# 110 kB against 3 kB as a 32 px uint8 image, so the 10,000 training images of full mode
+# upscaled at once would take 1.1 GB, and all 50,000 of CIFAR-10's 5.5 GB. On a CPU this
+# forward pass is the expensive part, so it runs once per image, and its speed is worth
+# knowing:
 
 # %%
 start = time.perf_counter()
@@ -519,7 +537,8 @@ print(
 )
 
 # %%
-# Hundreds of labels: here a validation split can stop the head's training.
+# Thousands of labels (hundreds in QUICK mode): here a validation split can stop the head's
+# training.
 cifar_settings = tr.TrainSettings(max_epochs=SETTINGS.max_epochs, patience=SETTINGS.patience)
 feature_data = tr.budget_split(train_feats, cy_train, SEED, val_fraction=0.2)
 cifar_head = tr.compile_for_labels(
@@ -662,7 +681,7 @@ checks.check_digest(answer_preprocessing, "0397758cc947e155", exercise="12.2", h
 # Using the table `results`, compute the **paired** $t$ statistic of fine-tuning minus
 # feature extraction at `BUDGETS[0]`, as in section 5, and, to compare, the unpaired one,
 # $(\bar a - \bar b) / \sqrt{(s_a^2 + s_b^2) / n}$, which treats the two columns of accuracies
-# as independent samples. Which is larger here, and why?
+# as independent samples. Which is larger in absolute value here, and why?
 
 # %%
 answer_paired_t = ...  # a number

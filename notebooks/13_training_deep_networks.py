@@ -173,7 +173,8 @@ assert x_fit.shape[1] == 784 and 0.0 <= x_fit.min() and x_fit.max() <= 1.0
 #
 # For each set-up we measure, on the probe batch,
 #
-# * the **activation spread**: the standard deviation of each hidden layer's output;
+# * the **activation spread**: the standard deviation of each hidden layer's output, taken
+#   over the batch and all 64 units together;
 # * the **gradient norm** $\lVert \partial L / \partial W_l \rVert$ of each layer's weight
 #   matrix $W_l$.
 #
@@ -260,11 +261,16 @@ at_init.style.format("{:.2e}")
 # %% [markdown]
 # Read the two panels set-up by set-up.
 #
-# * **Sigmoid, small weights.** Every layer squeezes its inputs towards $\sigma(0) = 0.5$:
-#   the spread collapses after the first layer, so the deep layers see nearly the same thing
-#   for every image. Backwards it is worse: the gradient shrinks by roughly the same factor
-#   at every layer, so the first layer's is many orders of magnitude below the last one's.
-#   Those layers will barely learn: the gradient **vanishes**.
+# * **Sigmoid, small weights.** Every layer squeezes its inputs towards $\sigma(0) = 0.5$.
+#   The plotted spread falls from the pixels' 0.31 to about 0.1 in layer 1, then stays near
+#   0.05 from layer 2 to layer 10. Do not read that level line as a healthy signal: the
+#   spread pools all units, so it also counts how each unit's value differs from its
+#   neighbours', which is the same for every image, and it cannot say how much changes from
+#   one image to the next. That part shrinks layer after layer by the factor of section 3
+#   (which acts forwards as well as backwards), so the deep layers see nearly the same thing
+#   for every image. The gradient panel shows the factor: the gradient shrinks by roughly the
+#   same factor at every layer, so the first layer's is many orders of magnitude below the
+#   last one's. Those layers will barely learn: the gradient **vanishes**.
 # * **ReLU, too large.** Each layer multiplies the spread by a constant factor, so it grows
 #   geometrically with depth, and so do the logits and the loss. Gradients are huge
 #   everywhere: one SGD step will throw the weights far away. This is the **exploding** case.
@@ -502,10 +508,12 @@ after
 # Ten classes: guessing gives about 0.10 accuracy and a loss of $\ln 10 \approx 2.30$. Read
 # the table with that in mind. The **sigmoid, small** network is still at the guessing level,
 # its first layers' gradients as small as before. The **too-large ReLU** network either ended
-# with a loss of `nan` (the weights overflowed after a few huge steps) or with its units dead;
-# either way it predicts a single class for every image. The **zero** network learns nothing
-# useful. The two well-initialised networks learn, with gradients still of a similar size in
-# every layer.
+# with a loss of `nan` (the weights overflowed after a few huge steps) or with its units
+# dead; either way it predicts a single class for every image. Its gradient norms are then
+# either not finite or exactly 0 (the table's last column shows `nan` in both cases); a curve
+# of `nan` or `inf` is not drawn, so the right-hand panel may have no curve for it although
+# the legend names it. The **zero** network learns nothing useful. The two well-initialised
+# networks learn, with gradients still of a similar size in every layer.
 
 # %%
 # Check: the three failing set-ups are at the guessing level, the too-large ReLU network
@@ -517,7 +525,8 @@ assert trained["ReLU, too large"]["classes predicted"] == 1
 for name in ("tanh, Glorot", "ReLU, He"):
     assert trained[name]["val accuracy"] > 0.6, name
     assert np.ptp(np.log10(grads_trained[name])) < 2, name
-#
+
+# %% [markdown]
 # ### All-zero weights: every unit stays a copy
 #
 # With $W = 0$ all units of a layer compute the same function of the same inputs, so they
@@ -617,14 +626,17 @@ remedy_table
 # accuracy is far above guessing.
 #
 # Clipping is a different kind of help. At initialisation every layer of the too-large ReLU
-# network has a gradient norm far above `CLIPNORM` (printed below), so every early step is cut
-# down: each weight matrix moves by at most `LR_DEEP` × `CLIPNORM` = 0.01 per step. The
-# loss can no longer overflow to `nan`, and the network does learn, but slowly, because
-# nothing has changed in its forward pass: at the start it still multiplies its signal by
-# about 1.7 per layer. How far it gets depends on the number of steps. In full mode (471
-# steps) it ends far above guessing, yet below the same network with batch normalisation and
-# below the ReLU + He network of section 5; in QUICK mode (94 steps) it has only begun, near
-# 0.3. (The README gives both over three seeds.)
+# network has a gradient norm far above `CLIPNORM` (printed below), so every early gradient is
+# cut down to norm `CLIPNORM`, and adds at most `LR_DEEP` × `CLIPNORM` = 0.01 to its weight
+# matrix's step. Momentum then adds these up: Keras's SGD keeps a velocity
+# $v \leftarrow 0.9\,v - \eta\, g$ and moves the weights by $v$, so while the clipped
+# gradients point the same way a step can grow towards ten times that, 0.1. Either way the
+# step is bounded. The loss can no longer overflow to `nan`, and the network does learn, but
+# slowly, because nothing has changed in its forward pass: at the start it still multiplies
+# its signal by about 1.7 per layer. How far it gets depends on the number of steps. In full
+# mode (471 steps) it ends far above guessing, yet below the same network with batch
+# normalisation and below the ReLU + He network of section 5; in QUICK mode (94 steps) it has
+# only begun, near 0.3. (The README gives both over three seeds.)
 #
 # On the sigmoid network clipping would do nothing at all: its largest gradient norm (printed
 # below) is already under the threshold, so no step would be changed. Clipping treats a
@@ -646,7 +658,7 @@ print(
 )
 
 # %%
-# Check: BN repairs both failing networks; clipping cuts every early step of the too-large
+# Check: BN repairs both failing networks; clipping cuts every early gradient of the too-large
 # ReLU network, keeps its loss finite and lets it learn, less than BN and than He weights in
 # the same budget; on the sigmoid network clipping would change nothing
 for setup in ("sigmoid, small", "ReLU, too large"):
@@ -693,9 +705,12 @@ assert g_sig.max() < CLIPNORM
 #
 # To see over-fitting we train a wide network (784 → 256 → 256 → 10, ReLU, He) on only
 # `N_SMALL` = 1 000 images, five ways: plain, L2, L1, dropout (lesson 09) after each hidden
-# layer, and AdamW. All five are built from the same seed. The weight decay $\lambda = 1$
-# looks large, but what counts is $\eta \lambda$ times the number of steps: here
-# $10^{-3}$ per step, over a few hundred steps.
+# layer, and AdamW. All five start from identical weights: each layer's initialiser gets its
+# own seed from `layer_seeds`, as in section 2, and each `Dropout` layer a seed of its own
+# too. (Left unseeded, a `Dropout` layer takes a seed from Keras's global random sequence
+# when it is created, so the layers built after it would draw other initial weights than in
+# the plain network, and the comparison would mix two differences.) The weight decay $\lambda = 1$ looks large, but what counts is $\eta \lambda$ times the number
+# of steps: here $10^{-3}$ per step, over a few hundred steps.
 
 # %%
 EPOCHS_REG = 12 if QUICK else 40
@@ -712,20 +727,21 @@ REGULARISERS = {
 def build_wide(kernel_regularizer=None, dropout: float = 0.0, weight_decay=None) -> keras.Model:
     """784 → 256 → 256 → 10 logits, ReLU with He weights, Adam(1e-3); an optional penalty,
     dropout, or decoupled weight decay."""
-    keras.utils.set_random_seed(SEED)  # the same initial weights for every variant
+    # A seed for every layer and every dropout mask: identical initial weights in every variant
+    seeds = layer_seeds(SEED, 5)
     layers = [keras.Input(shape=(784,))]
-    for _ in range(2):
+    for i in range(2):
         layers.append(
             keras.layers.Dense(
                 256,
                 activation="relu",
-                kernel_initializer="he_normal",
+                kernel_initializer=keras.initializers.HeNormal(seed=seeds[i]),
                 kernel_regularizer=kernel_regularizer,
             )
         )
         if dropout:
-            layers.append(keras.layers.Dropout(dropout))
-    layers.append(keras.layers.Dense(10, kernel_initializer="he_normal"))
+            layers.append(keras.layers.Dropout(dropout, seed=seeds[3 + i]))
+    layers.append(keras.layers.Dense(10, kernel_initializer=keras.initializers.HeNormal(seeds[2])))
     model = keras.Sequential(layers)
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3, weight_decay=weight_decay),
@@ -752,6 +768,10 @@ for name, options in REGULARISERS.items():
         batch_size=64,
         seed=SEED,
     ).history
+# Check: the five variants started from the very same weights, dropout's included
+for name, start in wide_start.items():
+    for kernel, plain_kernel in zip(start, wide_start["plain"], strict=True):
+        np.testing.assert_array_equal(kernel, plain_kernel, err_msg=name)
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 epochs = np.arange(1, EPOCHS_REG + 1)
@@ -817,11 +837,12 @@ reg_table
 # validation cross-entropy lies well above its best, as it grows over-confident on the images
 # it memorised. In QUICK mode's 12 epochs it has barely begun to. Each method here is used at
 # one strength that nobody tuned, so the table compares these settings, not the methods in
-# general, and one run ranks nothing. Over the lesson's seeds 0-2 (README), the weight decay
-# setting ended with the lowest validation cross-entropy on every seed, in both modes;
-# dropout ended below the plain network on every seed, and L2 did so in full mode; L1 was
-# erratic (on one full-mode seed it ended far above the plain network). In QUICK mode all
-# the differences are small.
+# general, and one run ranks nothing. Over seeds 0, 1 and 2 (README; a seed is set with
+# `DLCOURSE_SEED`, and without it the lesson runs seed 42, as its first output line says),
+# the weight decay setting ended with the lowest validation cross-entropy on every seed, in
+# both modes; dropout ended below the plain network on every seed, in both modes; L2 and L1
+# did so on every seed in full mode, but on only two of the three in QUICK mode. In QUICK
+# mode all the differences are small, and on another seed the order can change.
 #
 # **Weights the data never defends.** Some pixels are black (0) in every one of the 1 000
 # training images. The first layer's weights from those pixels get a data gradient of
@@ -1016,7 +1037,7 @@ assert np.all(np.diff(main_history["learning_rate"]) <= 0)
 # test is part of training.
 #
 # This section trains with SGD and momentum 0.9, whose step is the learning rate times the
-# (averaged) gradient, so a schedule acts on the step directly.
+# momentum's running sum of gradients (section 6), so a schedule acts on the step directly.
 
 # %%
 BATCH = 128
@@ -1065,7 +1086,8 @@ plt.show()
 # All three are `keras.optimizers.schedules` objects handed to the optimiser as its
 # learning rate. Each is trained from three seeds (initial weights and batch order), and we
 # report validation accuracy and loss as mean ± standard deviation. One seed would not do:
-# the differences between schedules are of the size of the differences between seeds.
+# a gap between two schedules means something only beside the spread between seeds, which
+# one run cannot show (in QUICK mode the gaps come out about as large as that spread).
 
 # %%
 EPOCHS_SCHED = 3 if QUICK else 6
@@ -1138,7 +1160,7 @@ plt.show()
 # than about two standard deviations is not a difference this experiment can see. The two
 # decaying schedules end their budget at a small learning rate, where SGD's noise is small,
 # but they also spend much of a short budget at rates below the peak. On this budget they did
-# not pay off: over the lesson's seeds 0-2 (README), in both modes, no decaying schedule beat
+# not pay off: over seeds 0, 1 and 2 (README), in both modes, no decaying schedule beat
 # the constant rate by more than the spread between runs, and step decay came last on every
 # seed (by at most about 1.3 points). That is a finding about six epochs (three in QUICK
 # mode), not about schedules in general: on long runs, ending at a small rate usually
@@ -1175,12 +1197,12 @@ print(
 )
 
 # %% [markdown]
-# The minimum's rate is a gamble. The range test's minimum moves with the seed (over the
-# lesson's seeds 0-2 it lay at 0.2 to 0.73), and so does how close it is to the edge. In our
-# runs (README), for the lesson seed whose minimum lay at 0.73, every run at that rate
-# diverged to the guessing level, in both modes; for the other two seeds it trained about as
-# well as a tenth of it (a little better in QUICK mode's three epochs, a little worse in full
-# mode's six). In these runs a tenth of the minimum gave up little and never failed: that is
+# The minimum's rate is a gamble. The range test's minimum moves with the seed (over seeds
+# 0, 1 and 2 it lay at 0.2 to 0.73), and so does how close it is to the edge. In our runs
+# (README), for the seed whose minimum lay at 0.73, every run at that rate diverged to the
+# guessing level, in both modes; for the other two seeds it trained about as well as a
+# tenth of it (a little better in QUICK mode's three epochs, a little worse in full mode's
+# six). In these runs a tenth of the minimum gave up little and never failed: that is
 # what the margin is for.
 
 # %% [markdown]
@@ -1220,8 +1242,9 @@ print(f"callbacks model (best epoch {best_epoch}): test accuracy {test_accuracy:
 # >   `EarlyStopping`, `ModelCheckpoint` or `ReduceLROnPlateau`: they then choose on the
 # >   wrong data.
 # > * Picking the learning rate at the *minimum* of the range-test curve: there the loss is
-# >   about to shoot up, and a whole run at that rate can diverge (section 9 measures it); go
-# >   an order of magnitude below.
+# >   about to shoot up, and a whole run at that rate can diverge (section 9: on one of
+# >   seeds 0, 1 and 2 every run at it did, though on others it trained well); go an order of
+# >   magnitude below.
 # > * Declaring one schedule better from one run: compare over seeds, mean ± sd.
 
 # %% [markdown]

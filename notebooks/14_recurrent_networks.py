@@ -82,6 +82,7 @@ import pandas as pd
 
 from helpers import checks
 from helpers import timeseries as ts
+from helpers.convolution import full_float32
 from helpers.crossval import fit_in_memory
 from helpers.datasets import load_airline_passengers, load_daily_min_temperatures
 from helpers.recurrent import run_layer
@@ -241,8 +242,9 @@ except ValueError as error:
 # $$\big(x_i, \dots, x_{i+W-1}\big) \;\longmapsto\; d_{i+W}.$$
 #
 # One small in-sample effect remains, and we accept it: the seasonal average of a training
-# day includes that day itself (one of about $8 \times 7 = 56$ values averaged), so training
-# deviations are very slightly smaller than those of 1989 and 1990.
+# day includes that day itself and its neighbours of the same year (7 of the about
+# $8 \times 7 = 56$ values averaged), which tend to share its deviation, so training
+# deviations are pulled slightly towards 0; the days of 1989 and 1990 are in no average.
 
 # %%
 WINDOW = 14
@@ -303,12 +305,13 @@ assert (days_train.max() < days_val.min()) and (days_val.max() < days_test.min()
 #
 # $$\hat d_t = c + \sum_{k=1}^{W} a_k\, d_{t-k},$$
 #
-# a linear **autoregression** AR($W$), here AR(14), fitted by least squares on the very
-# training windows the networks are fitted on (`x_fit`; in QUICK mode only 1985–1988), with
-# `ts.LinearAutoregression`: 15 numbers. It leaves out the sin/cos columns, since the
-# seasonal average has already taken the season out of $d$; the validation score of the same
-# fit with all three columns is printed too. Like the networks, it forecasts the scaled
-# deviation, and the seasonal average is added back.
+# a linear **autoregression** AR($W$), here AR(14), fitted by least squares (the networks
+# will minimise MAE instead) on the very training windows the networks are fitted on
+# (`x_fit`; in QUICK mode only 1985–1988), with `ts.LinearAutoregression`: 15 numbers. It
+# leaves out the sin/cos columns, since the seasonal average has already taken the season
+# out of $d$; the validation score of the same fit with all three columns is printed too.
+# Like the networks, it forecasts the scaled deviation, and the seasonal average is added
+# back.
 
 # %%
 LINEAR = f"linear AR({WINDOW})"
@@ -441,7 +444,10 @@ assert (gain_over_seasonal[[3, 7]] < gain_over_seasonal[1] / 4).all()
 # `helpers/recurrent.py` writes these in NumPy (read it: each step is a few lines). We
 # give Keras layers random weights, biases included, and compare. The NumPy code runs in
 # float64 and Keras in float32, so we accept differences up to $10^{-5}$; a wrong gate order
-# or bias convention gives differences of order 0.1.
+# or bias convention gives differences of order 0.1. On NVIDIA GPUs of the Ampere generation
+# and later, TensorFlow may run float32 matrix products as TF32 (lesson 07), with errors near
+# $10^{-3}$: `full_float32()` (from `helpers/convolution.py`, as in lesson 11) switches that
+# off while Keras computes here.
 
 # %%
 rng = np.random.default_rng(SEED)
@@ -456,7 +462,8 @@ cell_errors = {}
 for name, (kind, layer, reset_after) in layers_by_hand.items():
     layer(x_cells)  # builds the weights
     layer.set_weights([rng.normal(0, 0.5, w.shape).astype("float32") for w in layer.get_weights()])
-    by_keras = keras.ops.convert_to_numpy(layer(x_cells))
+    with full_float32():  # no TF32 on recent GPUs: float32 means float32 here
+        by_keras = keras.ops.convert_to_numpy(layer(x_cells))
     by_hand = run_layer(kind, x_cells, layer.get_weights(), reset_after=reset_after)
     cell_errors[name] = float(np.abs(by_hand - by_keras).max())
     shapes = [w.shape for w in layer.get_weights()]
@@ -619,13 +626,16 @@ test_table = pd.DataFrame(test_rows).groupby("forecaster", sort=False).agg(["mea
 test_table.round(3)
 
 # %% [markdown]
-# **How sure is one year?** 365 test days are one sample of weather, and neighbouring days'
-# errors are correlated (a cold spell fools a forecaster several days running). To see how
-# much the gain could move with another year's weather, we resample the test year in blocks
-# of 14 consecutive days (the **moving-block bootstrap**, `ts.block_bootstrap`), scoring all
-# forecasters on the same resampled days, 2,000 times, and keep the central 90 % of the
-# results. For the networks, each day's absolute error is averaged over the seeds first, so
-# the point estimate is exactly the mean test MAE of the table.
+# **How sure is one year?** 365 test days are one sample of weather. To see how much the
+# gain could move with other weather, we resample the test year in blocks of 14 consecutive
+# days (the **moving-block bootstrap**, `ts.block_bootstrap`), scoring all forecasters on the
+# same resampled days, 2,000 times, and keep the central 90 % of the results. Blocks rather
+# than single days, because the errors of neighbouring days may be correlated (a spell of
+# unusual weather can fool a forecaster several days running, the more so the further ahead
+# it forecasts): a block keeps such correlation, which a day-by-day resampling would destroy,
+# giving too narrow an interval where it is present. For the networks, each day's absolute
+# error is averaged over the seeds first, so the point estimate is exactly the mean test MAE
+# of the table.
 
 # %%
 truth_test = test[days_test].to_numpy()
@@ -739,11 +749,14 @@ assert network_gain.estimate > 0 and linear_gain.low > 0
 #    same window; they do not beat it. The gain over the naive baselines comes from the
 #    inputs we designed, not from the recurrence. (In QUICK mode the networks get three
 #    epochs on four years and fall behind the linear model.)
-# 3. *Between the network types.* The table's sd column is the seed spread: differences
-#    smaller than it are noise, whichever type comes out on top in one run. The types differ
-#    in size (parameter counts printed in section 7, from a few hundred to several
-#    thousand, against the linear model's 15) and still score alike: more weights bought
-#    nothing here.
+# 3. *Between the network types.* The table's sd column is the seed spread. In full mode
+#    the differences between the types' mean scores are of the same order, and the test
+#    year's own sampling error is larger still (compare the interval of the difference
+#    above): whichever type comes out on top in one run, one year cannot rank them. The
+#    types differ in size (parameter counts printed in section 7, from a few hundred to
+#    several thousand, against the linear model's 15) and still score alike: more weights
+#    bought nothing here. (In QUICK mode three epochs are too few for some of the types, and
+#    their scores spread further apart.)
 #
 # The 90 % intervals are several points wide. **Other test years** give other gains. The
 # same recipe with the calendar moved back (train up to year $Y-2$, choose the smoothing and
@@ -856,12 +869,13 @@ pd.DataFrame(
 # forecasts the *average* year of 1949–1958, while the series has moved on.
 #
 # **Raw levels.** Scaled levels in, the next scaled level out. The training years did show
-# the network new records, many times (the count is printed above). What is new in 1960 is
-# that the *inputs* lie beyond every input of training (printed below, in training standard
-# deviations), so the network must extrapolate, and a GRU extrapolates poorly and only so
-# far. Its output is $\hat y = w^\top h + b$, and every entry of its state $h$ lies between
-# $-1$ and $1$ (a gate-weighted mix of the previous state and a tanh), so no input, however
-# large, can push the forecast above $b + \sum_i |w_i|$; long before that, its units
+# the network new records, many times (the count is printed above). What is new after 1958
+# is that the *inputs* reach beyond every input of training (the 1959 peaks already do, as
+# the plot below shows; the highest input of the 1960 windows is printed below, in training
+# standard deviations), so the network must extrapolate, and a GRU extrapolates poorly and
+# only so far. Its output is $\hat y = w^\top h + b$, and every entry of its state $h$ lies
+# between $-1$ and $1$ (a gate-weighted mix of the previous state and a tanh), so no input,
+# however large, can push the forecast above $b + \sum_i |w_i|$; long before that, its units
 # saturate and the forecast stops responding. The code computes that ceiling for each
 # trained network, and raises every 1960 input by 1, 3 and 10 training standard deviations
 # (one standard deviation is about 95 thousand passengers, printed below): the highest
@@ -1032,14 +1046,16 @@ assert all(r[2] - r[0] < raw_gru["sd"] for r in raw_gru["raised"])
 # raw-level GRU, saturated, stays near the levels it was trained on.
 #
 # The choice is made on 1959, where the GRU on log seasonal differences has the lowest MAE
-# (printed above the table). In 1960 its MAE differs from those of the two growth baselines
-# by less than two standard errors of the difference (the lines under the plot): each 1960
-# MAE rests on 12 months, with a standard error of a quarter to a third of its size, so 1960
-# cannot rank these three, and picking the "winner" by 1960 MAE would be a choice made on
-# the test year. With 96 to 108 training windows, a simple forecast that builds in the growth
-# is hard to beat. The classical tools for this very series, the "airline model" of Box and
-# Jenkins (a seasonal ARIMA on the log series) and multiplicative Holt–Winters smoothing, are
-# what a network would have to beat next; we have not run them here.
+# (printed above the table). As in section 8, 1959 also chose each GRU's stopping epoch,
+# which flatters its 1959 score against the baselines, none of which was tuned on 1959. In
+# 1960 its MAE differs from those of the two growth baselines by less than two standard
+# errors of the difference (the lines under the plot): each 1960 MAE rests on 12 months,
+# with a standard error of a quarter to a third of its size, so 1960 cannot rank these
+# three, and picking the "winner" by 1960 MAE would be a choice made on the test year. With
+# 96 to 108 training windows, a simple forecast that builds in the growth is hard to beat.
+# The classical tools for this very series, the "airline model" of Box and Jenkins (a
+# seasonal ARIMA on the log series) and multiplicative Holt–Winters smoothing, are what a
+# network would have to beat next; we have not run them here.
 
 # %% [markdown]
 # > **Common mistakes**
@@ -1058,9 +1074,9 @@ assert all(r[2] - r[0] < raw_gru["sd"] for r in raw_gru["raised"])
 # > * One test year's score given without its uncertainty, or a "±" over training seeds
 # >   presented as one: the seed spread says nothing about how much another year would differ.
 # > * MAPE on a series with zeros (or on a scale like °C, where percentages mean nothing).
-# > * Feeding a trending series as raw levels: the future leaves the training range, and a
-# >   recurrent network's bounded state caps its output. Take logs and differences, forecast
-# >   those, and transform back.
+# > * Feeding a trending series as raw levels: the future leaves the training range, where a
+# >   recurrent network's saturated units barely respond (long before its bounded state caps
+# >   the output). Take logs and differences, forecast those, and transform back.
 # > * Mixing up the GRU conventions: Keras's default `reset_after=True` applies the reset
 # >   gate after the recurrent matrix product and has two bias vectors.
 
