@@ -18,6 +18,10 @@ import numpy as np
 RIGHT = "✅ Correct!"
 WRONG = "❌ Not yet."
 TODO = "✏️  Not answered yet: replace the `...` with your answer, then run this cell again."
+TODO_CODE = (
+    "✏️  Not answered yet: replace `raise NotImplementedError` with your code, then run this"
+    " cell again."
+)
 
 
 class Feedback:
@@ -114,8 +118,8 @@ def check_function(
     for number, args in enumerate(inputs, start=1):
         try:
             got = function(*args)
-        except NotImplementedError:
-            print(TODO)
+        except NotImplementedError:  # the stub as given: its body is still to be written
+            print(TODO_CODE)
             return Feedback(False)
         except Exception as error:  # the learner's code may fail in any way: report it
             return _report(
