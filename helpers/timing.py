@@ -611,12 +611,15 @@ def _products_loop(model: Any, xb: Any):
         for _ in tf.range(steps):
             kernels = [tf.cast(kernel, dtype) for kernel, dtype, _ in chain]
             inputs = [x.read_value()]
+            # each product in its layer's compute dtype (mixed precision keeps float32 logits)
             for kernel in kernels:
-                inputs.append(tf.matmul(inputs[-1], kernel))
+                inputs.append(tf.matmul(tf.cast(inputs[-1], kernel.dtype), kernel))
             grad = inputs.pop()
             for i in reversed(range(len(chain))):
+                grad = tf.cast(grad, kernels[i].dtype)
                 if chain[i][2]:
-                    weight_grad = tf.matmul(inputs[i], grad, transpose_a=True)
+                    layer_input = tf.cast(inputs[i], kernels[i].dtype)
+                    weight_grad = tf.matmul(layer_input, grad, transpose_a=True)
                     total += tf.cast(weight_grad[0, 0], tf.float32)
                 if any(trainable for _, _, trainable in chain[:i]):
                     grad = tf.matmul(grad, kernels[i], transpose_b=True)

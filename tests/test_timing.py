@@ -357,6 +357,28 @@ def test_the_products_loop_runs_exactly_the_counted_products():
     assert matmuls == 5 == len(flops.dense_intensity(model, 8))
 
 
+def test_the_products_loop_runs_a_mixed_precision_model():
+    """float16 hidden layers with float32 logits, as lesson 07 builds for a GPU: every product
+    runs in its layer's compute dtype instead of failing on the float16/float32 boundary."""
+    import tensorflow as tf
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(6,)),
+            keras.layers.Dense(5, activation="relu", dtype="mixed_float16"),
+            keras.layers.Dense(3, activation="relu", dtype="mixed_float16"),
+            keras.layers.Dense(4, dtype="float32"),
+        ]
+    )
+    x, _ = tiny_data(8)
+    run = timing._products_loop(model, timing.on_device(x))
+    assert np.isfinite(timing.to_host(run(2)))
+    graph = run.function.get_concrete_function(tf.TensorSpec((), tf.int32)).graph
+    bodies = [f for f in graph.as_graph_def().library.function if "body" in f.signature.name]
+    types = {node.attr["T"].type for f in bodies for node in f.node_def if node.op == "MatMul"}
+    assert types == {tf.float16.as_datatype_enum, tf.float32.as_datatype_enum}
+
+
 def test_the_products_loop_needs_a_plain_dense_stack():
     model = keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Conv2D(2, 3)])
     model.compile(optimizer="sgd", loss="mse")
