@@ -79,6 +79,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from helpers import checks
 from helpers import timeseries as ts
@@ -575,8 +576,10 @@ val_summary.round(3)
 fig, axes = plt.subplots(1, len(KINDS), figsize=(14, 3), sharey=True)
 for ax, kind in zip(axes, KINDS, strict=True):
     for seed in SEEDS:
-        ax.plot(histories[kind, seed].history["val_loss"], label=f"seed {seed}")
+        curve = histories[kind, seed].history["val_loss"]
+        ax.plot(range(1, len(curve) + 1), curve, label=f"seed {seed}")
     ax.set(title=kind, xlabel="epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.grid(alpha=0.3)
 axes[0].set_ylabel("validation MAE (scaled)")
 axes[0].legend()
