@@ -24,7 +24,8 @@
 #
 # ## Running the course
 #
-# **On your own machine** (Python 3.10 or newer), from the course folder:
+# **On your own machine** (Python 3.10 to 3.13, the versions TensorFlow supports), from the
+# course folder:
 #
 # ```bash
 # pip install -r requirements.txt     # TensorFlow (CPU build), Keras, ..., and the course's helpers

@@ -133,3 +133,18 @@ def test_ci_checks_the_lower_bounds_of_requirements():
             f"requirements.txt admits {name}>={bound} but .ci/oldest.txt tests {name}=={pin}"
         )
     assert "-c .ci/oldest.txt" in (root / ".ci" / "run").read_text()
+
+
+def test_the_python_versions_stated_are_the_ones_required():
+    """The README and lesson 00 name the Python range that pyproject.toml's requires-python
+    enforces (the versions TensorFlow publishes wheels for), so a learner is not told "3.10 or
+    newer" and then left with a resolver error on a Python without TensorFlow."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pyproject = (root / "pyproject.toml").read_text()  # (tomllib is not in Python 3.10)
+    low, high = re.search(r'^requires-python = ">=3\.(\d+),<3\.(\d+)"', pyproject, re.M).groups()
+    stated = f"Python 3.{low} to 3.{int(high) - 1}"
+    assert stated in (root / "README.md").read_text()
+    assert stated in (root / "notebooks" / "00_setup.py").read_text()
