@@ -242,7 +242,7 @@ HIDDEN = (1024, 512)
 def build_model(
     hidden: tuple[int, ...] = HIDDEN,
     *,
-    input_shape: tuple[int, ...] = (32, 32, 3),
+    shape: tuple[int, ...] = (32, 32, 3),
     optimizer: str = "adam",
     jit_compile: bool = False,
 ) -> keras.Model:
@@ -251,7 +251,7 @@ def build_model(
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}.")
     model = keras.Sequential(
         [
-            keras.Input(shape=input_shape),
+            keras.Input(shape=shape),  # one image's shape, as keras.Input takes it
             keras.layers.Flatten(),
             *(keras.layers.Dense(units, activation="relu") for units in hidden),
             keras.layers.Dense(10, dtype="float32"),  # logits
@@ -671,7 +671,7 @@ for label, device in DEVICES.items():
         "Adam, XLA": timing.update_timing(build_model, jit_compile=True, **settings),
     }
     floors[label] = timing.train_step_sweep(
-        functools.partial(build_model, (8, 8), input_shape=(8,)),
+        functools.partial(build_model, (8, 8), shape=(8,)),
         x_tiny,
         y_fit[:32],
         (32,),
