@@ -10,10 +10,9 @@ should never train on a file that is silently truncated. So each file is listed 
    laid out ``<dataset>/<file>``, or holding the files themselves, or (MNIST) laid out as
    torchvision keeps them, ``MNIST/raw/<file>``; a verified mirror file is used where it is,
    never copied;
-3. the public URLs, streamed to a temporary file that is renamed into the cache only after its
-   size and SHA-256 match. A download never grows past the file's size and has an overall
-   deadline that scales with it; a host that does not answer is given up after
-   ``CONNECT_TIMEOUT_S`` seconds, once per ``fetch``.
+3. the file's sources (public URLs serving the same bytes), in order, through
+   ``helpers.downloads``: resumable, given up only when silent or too slow, and renamed into
+   the cache only after its size and SHA-256 match.
 
 Every file is hashed (SHA-256) in this process before it is first parsed, wherever it lies:
 a cache may be shared or rot, so nothing on disk vouches for it. A file that fails its check is
@@ -28,15 +27,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
-import http.client
 import os
 import tarfile
-import tempfile
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,18 +37,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers import downloads
+from helpers.downloads import reason as _reason
+from helpers.downloads import sha256_of as _sha256
+
 DATA_DIR_ENV = "DLCOURSE_DATA_DIR"
 MIRROR_ENV = "DLCOURSE_DATA_MIRROR"
 _MNIST_URLS = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
 )  # fallback mirror, same files
-_BROWNLEE = "https://raw.githubusercontent.com/jbrownlee/Datasets/master/"
+_GITHUB = "https://raw.githubusercontent.com/"
+_JSDELIVR = "https://cdn.jsdelivr.net/gh/"  # serves GitHub files byte for byte: a second source
 
-CONNECT_TIMEOUT_S = 10.0  # a host silent this long (to connect, or between reads) is given up
-DEADLINE_BASE_S = 60.0  # each download may take this long, plus its size at MIN_RATE_BYTES_S
-MIN_RATE_BYTES_S = 50_000  # the slowest average rate waited for: CIFAR-10 gets about 58 min
-STALE_PART_S = 600.0  # a partial download untouched this long belongs to a killed process
+
+def _on_github(repo: str, branch: str, path: str) -> tuple[str, str]:
+    """A file in a GitHub repository: GitHub's own address, then jsDelivr's copy of it."""
+    return f"{_GITHUB}{repo}/{branch}/{path}", f"{_JSDELIVR}{repo}@{branch}/{path}"
 
 
 class DatasetUnavailable(RuntimeError):
@@ -161,7 +158,12 @@ REGISTRY: dict[str, Dataset] = {
                     "cifar-10-binary.tar.gz",
                     170052171,
                     "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
-                    ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",),
+                    (
+                        "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+                        # the same archive, hosted by the Swift for TensorFlow project
+                        "https://storage.googleapis.com/s4tf-hosted-binaries/datasets/CIFAR10/"
+                        "cifar-10-binary.tar.gz",
+                    ),
                 ),
             ),
         ),
@@ -177,7 +179,7 @@ REGISTRY: dict[str, Dataset] = {
                     "sonar.csv",
                     87775,
                     "3079c09b5d2789a0f96aff82c28e5164fafe2495c5f8da96c6c256c1bd25763f",
-                    (_BROWNLEE + "sonar.csv",),
+                    _on_github("jbrownlee/Datasets", "master", "sonar.csv"),
                 ),
             ),
         ),
@@ -192,9 +194,10 @@ REGISTRY: dict[str, Dataset] = {
                     "Telco-Customer-Churn.csv",
                     970457,
                     "16320c9c1ec72448db59aa0a26a0b95401046bef5d02fd3aeb906448e3055e91",
-                    (
-                        "https://raw.githubusercontent.com/IBM/telco-customer-churn-on-icp4d/"
-                        "master/data/Telco-Customer-Churn.csv",
+                    _on_github(
+                        "IBM/telco-customer-churn-on-icp4d",
+                        "master",
+                        "data/Telco-Customer-Churn.csv",
                     ),
                 ),
             ),
@@ -210,7 +213,7 @@ REGISTRY: dict[str, Dataset] = {
                     "airline-passengers.csv",
                     2180,
                     "8cb51be753a718d9be5d76d7e238cc224792754676adc21faa59e954b0201621",
-                    (_BROWNLEE + "airline-passengers.csv",),
+                    _on_github("jbrownlee/Datasets", "master", "airline-passengers.csv"),
                 ),
             ),
         ),
@@ -224,7 +227,7 @@ REGISTRY: dict[str, Dataset] = {
                     "daily-min-temperatures.csv",
                     67921,
                     "8b9de63ed6789492bf497625e7f9beb96a63d367b4b0a21754006f749fa5e5da",
-                    (_BROWNLEE + "daily-min-temperatures.csv",),
+                    _on_github("jbrownlee/Datasets", "master", "daily-min-temperatures.csv"),
                 ),
             ),
         ),
@@ -278,14 +281,6 @@ def _lookup(dataset: str, filename: str | None = None) -> tuple[Dataset, RemoteF
 _verified: dict[str, tuple[int, int, int, str]] = {}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _fingerprint(path: Path, remote: RemoteFile | Unpacked) -> tuple[int, int, int, str]:
     stat = path.stat()
     return stat.st_size, stat.st_mtime_ns, stat.st_ino, remote.sha256
@@ -311,121 +306,6 @@ def _check(path: Path, remote: RemoteFile | Unpacked) -> str | None:
     return None
 
 
-class _Rejected(ValueError):
-    """Downloaded bytes that are not the registry's file."""
-
-
-class _TooSlow(Exception):
-    """A download that did not finish by its deadline."""
-
-
-class _CacheNotWritable(Exception):
-    """The cache folder cannot take the file: a local problem, not a network one."""
-
-
-def _reason(error: BaseException) -> str:
-    return getattr(error, "strerror", None) or str(error) or repr(error)
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
-def _sweep(folder: Path) -> None:
-    """Delete partial downloads nobody writes to any more, and markers of older versions.
-
-    A download killed by SIGKILL (or SIGTERM, which Python does not turn into an exception)
-    cannot clean up after itself; a live one touches its file at least every
-    ``CONNECT_TIMEOUT_S`` seconds, so one untouched for ``STALE_PART_S`` is left over.
-    """
-    now = time.time()
-    for path in [*folder.glob("*.part"), *folder.glob("*.sha256-ok")]:
-        try:
-            if path.suffix == ".part" and now - path.stat().st_mtime < STALE_PART_S:
-                continue
-            path.unlink()
-        except OSError:
-            pass  # another process swept it, or the cache is read-only: nothing to do
-
-
-def _download(url: str, target: Path, remote: RemoteFile) -> None:
-    """Stream ``url`` into a temporary file beside ``target``; rename it only if it checks out.
-
-    The rename (``os.replace``) is atomic, so ``target`` is either absent or complete, even if
-    the download is interrupted or two notebooks download at once. A wrong announced length,
-    a byte past the expected size, or the deadline stops the download at once.
-    """
-    from tqdm import tqdm
-
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
-    except OSError as error:
-        raise _CacheNotWritable(_reason(error)) from error
-    tmp, digest, size = Path(tmp_name), hashlib.sha256(), 0
-    allowed = DEADLINE_BASE_S + remote.size / MIN_RATE_BYTES_S
-    start = time.monotonic()
-    try:
-        with (
-            os.fdopen(fd, "wb") as out,
-            urllib.request.urlopen(url, timeout=CONNECT_TIMEOUT_S) as response,
-        ):
-            announced = (response.headers.get("Content-Length") or "").strip()
-            if announced.isdigit() and int(announced) != remote.size:
-                raise _Rejected(f"the server announces {announced} bytes, expected {remote.size}")
-            with tqdm(
-                total=remote.size,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc=remote.name,
-                leave=False,
-            ) as bar:
-                while chunk := response.read1(1 << 16):
-                    size += len(chunk)
-                    if size > remote.size:
-                        raise _Rejected(f"the server sent more than {remote.size} bytes")
-                    if time.monotonic() - start > allowed:
-                        raise _TooSlow(
-                            f"stopped at its deadline of {allowed:.0f} s with {size} of "
-                            f"{remote.size} bytes: the connection is too slow"
-                        )
-                    try:
-                        out.write(chunk)
-                    except OSError as error:
-                        raise _CacheNotWritable(_reason(error)) from error
-                    digest.update(chunk)
-                    bar.update(len(chunk))
-        if size != remote.size:
-            raise _Rejected(f"got {size} bytes, expected {remote.size}")
-        if digest.hexdigest() != remote.sha256:
-            raise _Rejected(f"sha256 {digest.hexdigest()}, expected {remote.sha256}")
-        try:
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would lock out a shared cache
-            os.replace(tmp, target)
-        except OSError as error:
-            raise _CacheNotWritable(_reason(error)) from error
-        _verified[str(target.resolve())] = _fingerprint(target, remote)  # the bytes just hashed
-    finally:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass  # swept by a later run
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
-
-
-def _host_silent(error: BaseException) -> bool:
-    """Did the host fail to answer at all (not an HTTP error, not bad bytes)?"""
-    if isinstance(error, urllib.error.HTTPError):
-        return False
-    return isinstance(error, TimeoutError | urllib.error.URLError)
-
-
 def _mirror_paths(mirror: Path, dataset: str, name: str) -> list[Path]:
     """Where a mirror may hold a file: ``<dataset>/<name>``, other tools' layouts, or ``<name>``."""
     layouts = [dataset, *REGISTRY[dataset].other_layouts] if dataset in REGISTRY else [dataset]
@@ -433,10 +313,10 @@ def _mirror_paths(mirror: Path, dataset: str, name: str) -> list[Path]:
 
 
 def _locate(
-    dataset: str, remote: RemoteFile, silent_hosts: set[str]
+    dataset: str, remote: RemoteFile, failed_hosts: dict[str, tuple[str, str]]
 ) -> tuple[Path | None, list[str], set[str]]:
     """Cache, then mirrors, then URLs. Return a verified path (or None), what was tried, and the
-    kinds of failure met ("network", "rejected", "unreadable", "not writable") for the advice.
+    kinds of failure met (keys of ``_ADVICE``) for the advice.
 
     In the cache and in each mirror, the published file is looked for first, then its
     decompressed form (if it has one); each is checked against its own size and SHA-256.
@@ -444,7 +324,7 @@ def _locate(
     tried: list[str] = []
     causes: set[str] = set()
     cached = cache_dir() / dataset / remote.name
-    _sweep(cached.parent)
+    downloads.sweep(cached.parent)
     for form in remote.forms():
         path = cached.parent / form.name
         kind = "" if form is remote else " (decompressed form)"
@@ -503,41 +383,14 @@ def _locate(
         if not seen:
             nor = f", nor {remote.unpacked.name}" if remote.unpacked else ""
             tried.append(f"mirror {mirror / dataset / remote.name}: not there{nor}")
-    for url in remote.urls:
-        host = urllib.parse.urlsplit(url).netloc
-        if host in silent_hosts:
-            tried.append(f"{url}: skipped, {host} did not answer before")
-            causes.add("network")
-            continue
-        print(f"Downloading {dataset}/{remote.name} ({_megabytes(remote.size)}) from {url}")
-        try:
-            _download(url, cached, remote)
-            return cached, tried, causes
-        except _CacheNotWritable as error:  # every URL would meet the same folder
-            print(f"  Failed: cannot write {cached.parent} ({error}).")
-            tried.append(f"{url}: not downloaded, cannot write {cached.parent} ({error})")
-            causes.add("not writable")
-            break
-        except _Rejected as error:  # wrong bytes: say so at once, the source may be bad
-            print(f"  Rejected and deleted, not the expected file: {error}.")
-            tried.append(f"{url}: download rejected ({error})")
-            causes.add("rejected")
-        except _TooSlow as error:
-            print(f"  Failed: {error}.")
-            tried.append(f"{url}: {error}")
-            causes.add("network")
-        except (OSError, ValueError, http.client.HTTPException) as error:  # offline, HTTP 404...
-            if _host_silent(error):
-                silent_hosts.add(host)
-                reason = getattr(error, "reason", error)
-                message = f"{host} did not answer within {CONNECT_TIMEOUT_S:g} s ({reason})"
-                if not isinstance(reason, TimeoutError):
-                    message = f"{host} did not answer ({_reason(reason)})"
-            else:
-                message = str(error) or repr(error)
-            print(f"  Failed: {message}")
-            tried.append(f"{url}: {message}")
-            causes.add("network")
+    got = downloads.download(
+        remote.urls, cached, remote.size, remote.sha256, failed_hosts=failed_hosts
+    )
+    tried += got.tried
+    causes |= got.causes
+    if got.ok:
+        _verified[str(cached.resolve())] = _fingerprint(cached, remote)  # the bytes just hashed
+        return cached, tried, causes
     try:
         cached.parent.rmdir()  # only if empty: a failed download leaves no empty folder behind
     except OSError:
@@ -546,8 +399,7 @@ def _locate(
 
 
 _ADVICE = {
-    "network": "  - check your internet connection and run this again; or",
-    "rejected": "  - a server sent other bytes than the published file: try again later; or",
+    **downloads.ADVICE,  # "certificate", "network", "rejected"
     "unreadable": (
         "  - a file above cannot be read (permission denied?): ask its owner to make it "
         "readable (chmod a+r), or use a cache of your own with DLCOURSE_DATA_DIR; or"
@@ -587,10 +439,10 @@ def _unavailable(
 def _fetch_all(dataset: str, filenames: Iterable[str]) -> list[Path]:
     """Fetch several files; if any fails, raise one error naming every missing file."""
     paths, failures, causes = [], [], set()
-    silent_hosts: set[str] = set()  # one wait per host that does not answer, not one per file
+    failed_hosts: dict[str, tuple[str, str]] = {}  # one wait per dead host, not one per file
     for filename in filenames:
         _, remote = _lookup(dataset, filename)
-        path, tried, why = _locate(dataset, remote, silent_hosts)
+        path, tried, why = _locate(dataset, remote, failed_hosts)
         paths.append(path)
         if path is None:
             failures.append((remote, tried))
@@ -832,6 +684,9 @@ def _found(dataset: str, remote: RemoteFile) -> str:
         places = [cache_dir() / dataset / form.name]
         places += [p for m in _mirror_dirs() for p in _mirror_paths(m, dataset, form.name)]
         found += [f"{p}{kind}" for p in places if p.is_file()]
+    partial = downloads.partial_path(cache_dir() / dataset / remote.name)
+    if partial.is_file():
+        found.append(f"partial download {partial} (the next fetch resumes it)")
     return ", ".join(found) or "not yet"
 
 
