@@ -58,6 +58,11 @@ def fit_in_memory(
             .repeat()
         )
         extra["validation_steps"] = 1
+    if model.optimizer is not None and not model.optimizer.built:  # a model never trained
+        # On JAX, fit builds a new model's loss and metrics from the first batch it draws, and
+        # from this endless pipeline that batch is then missing from the first epoch: the first
+        # run would differ from every later one from the same weights. Build them apart.
+        model.evaluate(x[:batch_size], y[:batch_size], verbose=0)
     return model.fit(
         train,
         epochs=epochs,

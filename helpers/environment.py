@@ -51,7 +51,7 @@ def _stderr_silenced():
 
 
 def _import_keras():
-    if "tensorflow" not in sys.modules:
+    if "tensorflow" not in sys.modules:  # on every backend: the lessons' tf.data pipelines need it
         with _stderr_silenced():
             import tensorflow  # noqa: F401
     import keras
@@ -59,10 +59,72 @@ def _import_keras():
     return keras
 
 
-def _gpu_count() -> int:
-    import tensorflow as tf
+BACKENDS = ("tensorflow", "jax")  # the Keras backends the course is tested on
 
-    return len(tf.config.list_physical_devices("GPU"))
+
+def accelerators() -> list[str]:
+    """The GPUs (or TPUs) that Keras's *running* backend sees, e.g. ``['gpu:0']``; [] on a CPU.
+
+    Asked of the backend itself, not of TensorFlow: with ``KERAS_BACKEND=jax`` a machine can
+    have a GPU that JAX uses while TensorFlow's CPU build sees none, or the other way round.
+    """
+    keras = _import_keras()
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        found = [d.name for d in tf.config.list_logical_devices() if d.device_type != "CPU"]
+        return [name.split("device:")[-1].lower() for name in found]
+    if backend == "jax":
+        import jax
+
+        return [f"{d.platform}:{d.id}" for d in jax.devices() if d.platform != "cpu"]
+    raise RuntimeError(
+        f"Keras runs on {backend!r}; the course is tested on {' and '.join(BACKENDS)} and asks "
+        "only those for their devices. Set KERAS_BACKEND=tensorflow (or jax) and restart."
+    )
+
+
+def _backend_version(backend: str) -> str:
+    import importlib
+
+    module = importlib.import_module(backend)
+    name = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}.get(backend, backend)
+    return f"{name} {module.__version__}"
+
+
+def needs_backend(line: str, cell: str) -> None:
+    """Cell magic ``%%needs_backend tensorflow``: run the cell only on that Keras backend.
+
+    A few cells show something that exists on one backend alone (TensorFlow's graph of a
+    ``tf.function``, its device placement). On another backend such a cell prints one line
+    saying so and how to run it, and the notebook goes on. ``helpers.setup()`` registers it.
+    """
+    import keras
+    from IPython import get_ipython
+
+    wanted = line.strip()
+    if wanted not in BACKENDS:
+        raise ValueError(f"%%needs_backend takes one of {', '.join(BACKENDS)}, got {wanted!r}.")
+    running = keras.backend.backend()
+    if running != wanted:
+        print(
+            f"Skipped: this cell needs Keras's {wanted} backend and this kernel runs {running}. "
+            f"To run it, set KERAS_BACKEND={wanted} before Keras is imported and restart the "
+            "kernel (lesson 00)."
+        )
+        return
+    get_ipython().run_cell(cell).raise_error()  # a failing cell fails the notebook run too
+
+
+def _register_magic() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: no cells, no magics
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.register_magic_function(needs_backend, magic_kind="cell")
 
 
 def seed() -> int:
@@ -102,12 +164,20 @@ def setup() -> bool:
     # keras.random calls across set_random_seed, so a second setup() would not repeat them.
     keras.backend.clear_session()
     keras.utils.set_random_seed(seed_value)
-    gpus = _gpu_count()
-    device = f"GPU x{gpus}" if gpus else "CPU only"
+    from helpers.plots import describe_figures
+
+    describe_figures()  # in a notebook, every figure shown carries its description (alt text)
+    _register_magic()
+    backend = keras.backend.backend()
+    if backend in BACKENDS:
+        devices = accelerators()
+        device = ", ".join(devices) if devices else "CPU only"
+    else:
+        device = f"devices not asked ({backend} is not a backend the course is tested on)"
     mode = "QUICK (small data, few epochs)" if quick else "full"
     print(
-        f"Python {platform.python_version()} | TensorFlow {tf.__version__} | "
-        f"Keras {keras.__version__} | {device} | mode: {mode} | seed {seed_value}"
+        f"Python {platform.python_version()} | Keras {keras.__version__} on "
+        f"{_backend_version(backend)} | {device} | mode: {mode} | seed {seed_value}"
     )
     return quick
 
@@ -126,12 +196,15 @@ def report_env() -> str:
         f"platform    {platform.platform()}",
         f"tensorflow  {tf.__version__}",
         f"keras       {keras.__version__} (backend {keras.backend.backend()})",
+        f"backend     {_backend_version(keras.backend.backend())}, sees "
+        f"{(accelerators() or 'no GPU') if keras.backend.backend() in BACKENDS else '(not asked)'}",
         f"numpy       {numpy.__version__}",
         f"pandas      {pandas.__version__}",
         f"sklearn     {sklearn.__version__}",
         f"matplotlib  {matplotlib.__version__}",
         f"cpus        {os.cpu_count()}",
-        f"gpus        {[d.name for d in tf.config.list_physical_devices('GPU')] or 'none'}",
+        f"tf GPUs     {[d.name for d in tf.config.list_physical_devices('GPU')] or 'none'}"
+        " (TensorFlow's own list, whichever backend Keras runs)",
         f"quick mode  {quick_mode()}",
     ]
     for name in ("DLCOURSE_DATA_DIR", "DLCOURSE_DATA_MIRROR", "CUDA_VISIBLE_DEVICES"):

@@ -3,9 +3,10 @@
 Lesson 13 uses these to *measure* vanishing and exploding gradients layer by layer instead of
 guessing them from a flat accuracy curve:
 
+* ``value_and_gradients(compute, variables)``: a scalar and its gradient with respect to Keras
+  variables, on the TensorFlow or the JAX backend (lessons 02, 03 and 13 differentiate with it);
 * ``gradient_norms(model, x, y)``: the L2 norm of the loss gradient with respect to each
-  ``Dense`` layer's kernel, computed with ``tf.GradientTape`` on one batch (TensorFlow
-  backend);
+  ``Dense`` layer's kernel, on one batch;
 * ``activation_spreads(model, x)``: the standard deviation of each hidden layer's output;
 * ``GradientNormLogger``: a Keras callback that records ``gradient_norms`` at the start of
   training and after every epoch;
@@ -18,7 +19,7 @@ guessing them from a flat accuracy curve:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -93,6 +94,63 @@ def _batch(x: Any, y: Any | None = None) -> tuple[np.ndarray, np.ndarray | None]
     return x, y
 
 
+GRADIENT_BACKENDS = ("tensorflow", "jax")
+
+
+def value_and_gradients(
+    compute: Callable[[], Any], variables: Sequence[keras.Variable]
+) -> tuple[float, list[np.ndarray]]:
+    """``compute()`` (a scalar) and its gradient with respect to each of ``variables``.
+
+    Why a helper: each Keras backend differentiates its own way. TensorFlow records the
+    operations on a ``tf.GradientTape`` while ``compute`` runs. JAX differentiates a *pure
+    function* of arrays (``jax.value_and_grad``), so ``compute`` runs inside a
+    ``keras.StatelessScope`` that hands it the variables' values as JAX arrays, the same way
+    ``fit`` does on that backend. Inside that scope nothing is written back: assignments made
+    while computing (batch normalisation's running statistics, a dropout seed) are discarded,
+    so on JAX measuring a gradient never changes the model. A variable ``compute`` does not
+    use gets a gradient of zeros on both backends.
+    """
+    variables = list(variables)
+    if not variables or not all(isinstance(v, keras.Variable) for v in variables):
+        raise TypeError(
+            "variables must be a non-empty list of Keras variables (layer.kernel, ...)."
+        )
+    backend = keras.backend.backend()
+
+    def scalar():
+        value = compute()
+        if len(keras.ops.shape(value)) != 0:
+            raise ValueError("compute() must return one number (a scalar loss), not an array.")
+        return value
+
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            value = scalar()
+        grads = tape.gradient(value, [v.value for v in variables])
+    elif backend == "jax":
+        import jax
+
+        def pure(values):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values, strict=True))):
+                return scalar()
+
+        value, grads = jax.value_and_grad(pure)([v.value for v in variables])
+    else:
+        raise RuntimeError(
+            f"value_and_gradients supports Keras's {' and '.join(GRADIENT_BACKENDS)} backends; "
+            f"this session runs {backend!r}. Set KERAS_BACKEND=tensorflow (or jax) before "
+            "importing Keras, then restart the kernel."
+        )
+    arrays = [
+        np.zeros(v.shape, "float32") if g is None else keras.ops.convert_to_numpy(g)
+        for v, g in zip(variables, grads, strict=True)
+    ]
+    return float(keras.ops.convert_to_numpy(value)), arrays
+
+
 def gradient_norms(
     model: keras.Model,
     x: Any,
@@ -107,34 +165,19 @@ def gradient_norms(
     normalisation uses the batch's statistics). The measurement leaves the model as it was:
     no weight changes, and the running statistics that a training-mode pass of batch
     normalisation updates are put back afterwards, so measuring (e.g. every epoch, with
-    ``GradientNormLogger``) does not disturb training.
-
-    The gradient is taken with ``tf.GradientTape``, so this needs Keras's TensorFlow backend
-    (on JAX, ``fit`` differentiates with ``jax.grad`` instead); another backend gets a clear
-    error.
+    ``GradientNormLogger``) does not disturb training. Works on the TensorFlow and JAX
+    backends (see ``value_and_gradients``).
     """
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise RuntimeError(
-            f"gradient_norms uses tf.GradientTape and needs Keras's TensorFlow backend; this "
-            f"session runs the {backend!r} backend. Set KERAS_BACKEND=tensorflow before "
-            "importing Keras (then restart the kernel)."
-        )
-    import tensorflow as tf
-
     x, y = _batch(x, y)
-    x, y = tf.constant(x), tf.constant(y)
     loss = loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     kernels = [layer.kernel for layer in dense_layers(model)]
     saved = [keras.ops.convert_to_numpy(v) for v in model.non_trainable_variables]
     try:
-        with tf.GradientTape() as tape:
-            value = loss(y, model(x, training=training))
-        grads = tape.gradient(value, kernels)
+        _, grads = value_and_gradients(lambda: loss(y, model(x, training=training)), kernels)
     finally:
         for variable, value_before in zip(model.non_trainable_variables, saved, strict=True):
             variable.assign(value_before)
-    return np.array([float(tf.norm(g)) if g is not None else 0.0 for g in grads])
+    return np.array([float(np.linalg.norm(g)) for g in grads])
 
 
 def hidden_outputs(model: keras.Model) -> list[keras.layers.Layer]:

@@ -304,7 +304,7 @@ def _restart(model: keras.Model, weights: list[np.ndarray]) -> None:
     if optimizer.built:
         for variable in optimizer.variables:
             if variable.name != "learning_rate":  # the step count and the moments
-                variable.assign(keras.ops.zeros_like(variable))
+                variable.assign(keras.ops.zeros(variable.shape, variable.dtype))  # any backend
 
 
 class Regimes:
@@ -664,22 +664,26 @@ def mobilenet_features(
     ``base(batch, training=False)``. At 96 pixels a side an image takes about 110 kB in
     float32 (the original, 32 pixels in uint8, 3 kB): the whole set upscaled at once would
     hold 1.1 GB for 10,000 images (5.5 GB for CIFAR-10's 50,000); one batch needs a few MB.
-    The rate is measured after the first batch, which also compiles the forward pass.
+    The rate is measured on whole batches after the first, which compiles the forward pass;
+    a last, smaller batch is left out of it, since a new batch shape compiles again.
     """
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"Expected RGB images (N, H, W, 3), got shape {images.shape}.")
-    if len(images) <= batch_size:
+    timed = (len(images) - batch_size) // batch_size * batch_size  # whole batches after the first
+    if timed == 0:
         raise ValueError(
-            f"Give more than one batch ({batch_size}) of images, so the rate can be measured."
+            f"Give at least two batches ({2 * batch_size} images), so the rate can be measured."
         )
     model = _small_images_model(base, size)
     images = images.astype("float32")
-    first = extract_features(model, images[:batch_size], batch_size)
+    parts = [extract_features(model, images[:batch_size], batch_size)]
     start = time.perf_counter()
-    rest = extract_features(model, images[batch_size:], batch_size)
-    rate = (len(images) - batch_size) / (time.perf_counter() - start)
-    return np.concatenate([first, rest]), rate
+    parts.append(extract_features(model, images[batch_size : batch_size + timed], batch_size))
+    rate = timed / (time.perf_counter() - start)
+    if batch_size + timed < len(images):
+        parts.append(extract_features(model, images[batch_size + timed :], batch_size))
+    return np.concatenate(parts), rate
 
 
 def mobilenet_classifier(base: keras.Model, head: keras.Model, size: int) -> keras.Model:

@@ -15,12 +15,13 @@
 # ---
 
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/00_setup.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/00_setup.ipynb) [![Open In Kaggle](https://kaggle.com/static/images/open-in-kaggle.svg)](https://kaggle.com/kernels/welcome?src=https://github.com/dl-course/dl-course/blob/main/notebooks/00_setup.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/dl-course/dl-course/HEAD?labpath=notebooks%2F00_setup.ipynb)
 # # 00 · Setting up the course
 #
 # **Goals.** After this lesson you can run every notebook of the course, locally or in Colab;
 # you know what the first cell of each lesson does, what QUICK mode is, where the data sets are
-# stored and how to download them all ahead of time, and whether TensorFlow sees a GPU.
+# stored and how to download them all ahead of time, how to run a lesson on Keras's TensorFlow or
+# JAX backend, and whether that backend sees a GPU.
 #
 # ## Running the course
 #
@@ -28,17 +29,35 @@
 # course folder:
 #
 # ```bash
-# pip install -r requirements.txt     # TensorFlow (CPU build), Keras, ..., and the course's helpers
+# pip install -r requirements.txt     # TensorFlow and JAX (CPU builds), Keras, ..., the helpers
 # jupyter lab                         # then open notebooks/00_setup.ipynb
 # ```
 #
 # A virtual environment keeps the course apart from your other projects:
 # `python -m venv .venv && source .venv/bin/activate` (Windows: `.venv\Scripts\activate`) first.
 #
-# **In Google Colab:** open a notebook from the course repository (File → Open notebook → GitHub)
-# and run it top to bottom. The first code cell notices it is in Colab, downloads the course next to
-# the notebook and installs its `helpers` package; Colab already has TensorFlow and Keras.
-# For a GPU choose Runtime → Change runtime type → GPU *before* running the first cell.
+# **Windows:** the commands above work in a native Windows Python on the CPU. TensorFlow's
+# native GPU support ended with version 2.10, so for an NVIDIA GPU install the course inside
+# WSL2 (Windows Subsystem for Linux: `wsl --install`, then Ubuntu's Python, the NVIDIA driver
+# for Windows, and the GPU builds as on Linux: see "Is there a GPU?" below).
+#
+# **macOS:** on a Mac with Apple silicon (M1 or later) and macOS 12 or newer, the plain
+# `tensorflow` package is the CPU build (requirements.txt picks it). TensorFlow's last build for
+# Intel Macs is 2.16, older than the 2.18 the course needs: on an Intel Mac use a hosted
+# notebook (below).
+# Python from python.org comes without the certificates that HTTPS downloads need: if a download
+# stops with `CERTIFICATE_VERIFY_FAILED`, run *Install Certificates.command* in the Python
+# folder under Applications once (the course's error message says so too).
+#
+# **Hosted notebooks, nothing to install:** each lesson's badges open it in
+# [Colab](https://colab.research.google.com), [Kaggle](https://www.kaggle.com/code) or
+# [Binder](https://mybinder.org). On Colab and Kaggle the first code cell notices where it runs,
+# downloads the course next to the notebook and installs its `helpers` package (both already
+# have TensorFlow and Keras; on Kaggle turn on *Internet* in the notebook's settings first).
+# Binder builds the course from `binder/` with the README's install command and opens the
+# notebook inside it, so the cell finds the course there; a Binder session has no GPU and
+# forgets your edits when it closes. For a GPU on Colab choose Runtime → Change runtime type
+# → GPU *before* running the first cell; on Kaggle, Settings → Accelerator.
 #
 # ## The set-up cell
 #
@@ -46,13 +65,15 @@
 #
 # 1. makes the course's `helpers` package importable. It accepts only the course's own folder
 #    (one with `helpers/environment.py` and the course's `pyproject.toml`), not any folder that
-#    happens to be called `helpers`. In Colab it first clones the course from `COURSE_REPO`, the
+#    happens to be called `helpers`. On Colab and Kaggle it first clones the course from `COURSE_REPO`, the
 #    course's public address (the same as `[project.urls] Repository` in `pyproject.toml`): if
-#    you work from a fork, change that address to your fork's. Outside Colab, if the package is
-#    not installed, the cell says how to install it,
-# 2. calls `helpers.setup()`, which seeds Python, NumPy and TensorFlow in one go with
-#    `keras.utils.set_random_seed`, hides TensorFlow's start-up log noise, and prints one line
-#    of versions, device and mode,
+#    you work from a fork, change that address to your fork's. Elsewhere (your own machine,
+#    Binder), if the package is not installed, the cell says how to install it,
+# 2. calls `helpers.setup()`, which seeds Python, NumPy, TensorFlow and Keras's own random
+#    generator (the one `keras.random` draws from; JAX itself has no global seed) in one go
+#    with `keras.utils.set_random_seed`, hides TensorFlow's start-up log noise, registers the
+#    cell magic `%%needs_backend` (see "Choosing a backend" below), and prints one line:
+#    versions, Keras's backend, the GPUs that backend sees, mode and seed,
 # 3. stores QUICK mode in the variable `QUICK`, which the lessons use to shrink their data.
 #
 # Seeding makes a lesson give the same numbers each time it runs on the same machine. A different
@@ -61,13 +82,15 @@
 # values.
 
 # %%
-# Set-up (the same cell opens every lesson): make the course's `helpers` importable (in Colab,
-# fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
+# Set-up (the same cell opens every lesson): make the course's `helpers` importable (on Colab or
+# Kaggle, fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 COURSE_REPO = "https://github.com/dl-course/dl-course"  # as in pyproject.toml; a fork edits both
+HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ  # Colab, Kaggle
 
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
@@ -76,12 +99,13 @@ def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any
         'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
 
 
-if "google.colab" in sys.modules and not is_course_folder(Path("dl-course")):
+if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
     clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
                            capture_output=True, text=True)
     if clone.returncode != 0:
         raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address; for a fork, set COURSE_REPO above to the fork's.")
+                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
+                           "settings); for a fork, set COURSE_REPO above to the fork's.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -117,28 +141,85 @@ assert QUICK == helpers.quick_mode()
 environment = helpers.report_env()
 
 # %% [markdown]
-# ## Is there a GPU?
+# ## Choosing a backend: TensorFlow or JAX
 #
-# TensorFlow uses a GPU without any change to the code when it sees one. On a laptop without an
-# NVIDIA GPU the list below is empty and everything runs on the CPU, which is fine for this course:
-# every lesson is sized for two CPU cores. (On Linux, `pip install "tensorflow[and-cuda]"` instead
-# of `tensorflow-cpu` gives the GPU build; Colab's GPU runtime has it already.)
-# [Lesson 07](07_cifar10_gpu_timing.ipynb) measures what a GPU buys, on your own machine.
+# Keras 3 runs the same model code on several *backends*, the libraries that do the arithmetic.
+# The course is tested on two: **TensorFlow** (the default) and **JAX**. The PyTorch backend
+# is not tested here. Keras picks its backend once, **when it is first imported**, from the
+# environment variable `KERAS_BACKEND` (or, if that is unset, from `~/.keras/keras.json`).
+# Changing the variable afterwards does nothing to a running kernel. To run a lesson on JAX:
+#
+# * in a terminal: `KERAS_BACKEND=jax jupyter lab` (Windows PowerShell:
+#   `$env:KERAS_BACKEND="jax"; jupyter lab`), or
+# * in a notebook: a first cell `%env KERAS_BACKEND=jax` above the set-up cell, then
+#   *Kernel → Restart* (Colab: *Runtime → Restart session*) and run all. Delete that cell, and
+#   restart again, to go back to TensorFlow. (requirements.txt installs JAX; Colab and Kaggle
+#   have it already.)
+#
+# A few cells show something that exists on one backend only (TensorFlow's own graph of a
+# training step, say). They start with `%%needs_backend tensorflow`, a cell magic that the
+# set-up cell registers: on another backend such a cell prints one line saying it was skipped
+# and how to run it, and the rest of the notebook runs as usual.
+#
+# Below, a fresh Python process is started for each backend: there the variable is read at
+# import, as it would be in a new kernel. In *this* kernel, setting it now changes nothing.
 
 # %%
-import tensorflow as tf
+import os
+import subprocess
+import sys
 
-gpus = tf.config.list_physical_devices("GPU")
-print("GPUs visible to TensorFlow:", gpus or "none, running on the CPU")
-x = tf.random.normal((256, 256))
-print("A matrix product ran on:", tf.matmul(x, x).device)
+import keras
+
+ASK = "import keras; print(keras.backend.backend())"
+in_new_process = {}
+for backend in ("tensorflow", "jax"):
+    child = subprocess.run([sys.executable, "-c", ASK], capture_output=True, text=True,
+                           env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    in_new_process[backend] = child.stdout.strip().splitlines()[-1] if child.stdout else child.stderr
+running = keras.backend.backend()
+os.environ["KERAS_BACKEND"] = "jax" if running == "tensorflow" else "tensorflow"  # too late
+print("a new process with KERAS_BACKEND=tensorflow runs:", in_new_process["tensorflow"])
+print("a new process with KERAS_BACKEND=jax runs:       ", in_new_process["jax"])
+print(f"this kernel, after setting KERAS_BACKEND={os.environ['KERAS_BACKEND']}: still",
+      keras.backend.backend())
+os.environ["KERAS_BACKEND"] = running  # put it back: this kernel's children inherit it
+
+# %%
+# Check: each new process chose the backend it was given; this kernel kept its own
+assert in_new_process == {"tensorflow": "tensorflow", "jax": "jax"}, in_new_process
+assert keras.backend.backend() == running
+
+# %% [markdown]
+# ## Is there a GPU?
+#
+# Keras uses a GPU without any change to the code when its backend sees one. On a laptop
+# without an NVIDIA GPU the list below is empty and everything runs on the CPU, which is fine
+# for this course: every lesson is sized for two CPU cores. Ask the backend that runs, not
+# another library: with `tensorflow-cpu` installed beside a GPU build of JAX, TensorFlow sees no
+# GPU while JAX uses one. (On Linux, TensorFlow's GPU build replaces its CPU build:
+# `pip uninstall tensorflow-cpu`, then `pip install "tensorflow[and-cuda]"`, never both in one
+# environment; `pip install "jax[cuda12]"` gives JAX's. Colab's and Kaggle's GPU runtimes have
+# both.) [Lesson 07](07_cifar10_gpu_timing.ipynb) measures what a GPU buys, on your own machine.
+
+# %%
+from helpers.environment import accelerators
+
+print(f"GPUs that Keras's backend ({keras.backend.backend()}) sees:",
+      accelerators() or "none, running on the CPU")
+x = keras.random.normal((256, 256))
+product = keras.ops.matmul(x, x)  # a tensor of the backend: each says in its own way where it is
+print("A matrix product ran on:", product.device if running == "tensorflow" else product.devices())
 
 # %% [markdown]
 # ## Where the data lives
 #
 # Lessons get their data only through `helpers.datasets`. The first time a data set is needed it
 # is downloaded from its public source, checked against a SHA-256 checksum (a truncated or corrupt
-# file is never used), and kept in a cache folder, so later runs work offline:
+# file is never used), and kept in a cache folder, so later runs work offline. An interrupted
+# download resumes where it stopped the next time, and each file has a second source. If the
+# error says *certificate verification failed*, your Python lacks its certificates (see the
+# macOS note above):
 
 # %%
 from helpers import datasets
@@ -184,10 +265,12 @@ for name, dataset in datasets.REGISTRY.items():
 # tells you whether you are right and gives a hint if not (it never shows the answer). Solutions
 # are at the end of each notebook.
 #
-# **Exercise 1.** How many GPUs does TensorFlow see on this machine? Use
-# `tf.config.list_physical_devices`.
+# **Exercise 1.** How many GPUs does TensorFlow see on this machine (whichever backend Keras
+# runs: TensorFlow is installed either way)? Use `tf.config.list_physical_devices`.
 
 # %%
+import tensorflow as tf
+
 from helpers import checks, exercises
 
 n_gpus = ...  # your answer

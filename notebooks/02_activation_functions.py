@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/02_activation_functions.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/02_activation_functions.ipynb) [![Open In Kaggle](https://kaggle.com/static/images/open-in-kaggle.svg)](https://kaggle.com/kernels/welcome?src=https://github.com/dl-course/dl-course/blob/main/notebooks/02_activation_functions.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/dl-course/dl-course/HEAD?labpath=notebooks%2F02_activation_functions.ipynb)
 # # 02 · Activation functions
 #
 # **Goals.** After this lesson you can
@@ -31,13 +31,15 @@
 # course's tests check them against `keras.activations`.
 
 # %%
-# Set-up (the same cell opens every lesson): make the course's `helpers` importable (in Colab,
-# fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
+# Set-up (the same cell opens every lesson): make the course's `helpers` importable (on Colab or
+# Kaggle, fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 COURSE_REPO = "https://github.com/dl-course/dl-course"  # as in pyproject.toml; a fork edits both
+HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ  # Colab, Kaggle
 
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
@@ -46,12 +48,13 @@ def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any
         'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
 
 
-if "google.colab" in sys.modules and not is_course_folder(Path("dl-course")):
+if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
     clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
                            capture_output=True, text=True)
     if clone.returncode != 0:
         raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address; for a fork, set COURSE_REPO above to the fork's.")
+                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
+                           "settings); for a fork, set COURSE_REPO above to the fork's.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -72,7 +75,6 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from helpers import checks, exercises
 from helpers.activations import (
@@ -89,6 +91,7 @@ from helpers.activations import (
     tanh,
     tanh_derivative,
 )
+from helpers.gradients import value_and_gradients
 
 rng = np.random.default_rng(helpers.seed())
 
@@ -109,7 +112,8 @@ rng = np.random.default_rng(helpers.seed())
 # | softmax | $s_i = \dfrac{e^{z_i}}{\sum_j e^{z_j}}$ | $\dfrac{\partial s_i}{\partial z_j} = s_i(\delta_{ij} - s_j)$ | $(0,1)$, $\sum_i s_i = 1$ | `softmax`, `softmax_jacobian` |
 #
 # ReLU has a kink at $z = 0$ where no derivative exists; like TensorFlow, we use $0$ there
-# (and $\alpha$ for leaky ReLU). Our default $\alpha = 0.01$; Keras' `keras.activations.leaky_relu`
+# (and $\alpha$ for leaky ReLU). The value at that one point is a convention, and libraries
+# differ: JAX, for one, gives leaky ReLU the slope $1$ at exactly $z = 0$. Our default $\alpha = 0.01$; Keras' `keras.activations.leaky_relu`
 # defaults to `negative_slope=0.2` and `keras.layers.LeakyReLU` to `0.3`, so pass it explicitly.
 
 # %%
@@ -435,8 +439,9 @@ for bias in [0.0, -1.0, -3.0]:
 print({f"bias {bias:+.0f}": f"{fraction:.1%} dead" for bias, fraction in dead.items()})
 
 # %% [markdown]
-# A dead unit gets exactly zero gradient. Let TensorFlow differentiate a loss through the
-# bias $-3$ layer: the weight gradient of every dead unit is 0. Leaky ReLU keeps a slope
+# A dead unit gets exactly zero gradient. Let Keras's backend differentiate a loss through the
+# bias $-3$ layer (`value_and_gradients` asks TensorFlow's `GradientTape` or JAX's `grad`,
+# whichever backend runs): the weight gradient of every dead unit is 0. Leaky ReLU keeps a slope
 # $\alpha$, so the same units still receive a (small) gradient and can recover.
 
 # %%
@@ -445,11 +450,22 @@ dead_layer = keras.layers.Dense(
     kernel_initializer=keras.initializers.GlorotUniform(seed=helpers.seed()),
     bias_initializer=keras.initializers.Constant(-3.0),
 )
-gradient_norms = {}
-for name, act in [("relu", tf.nn.relu), ("leaky_relu", lambda v: tf.nn.leaky_relu(v, 0.01))]:
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(tf.square(act(dead_layer(X_batch)) - 1.0))
-    gradient_norms[name] = np.linalg.norm(tape.gradient(loss, dead_layer.kernel), axis=0)
+dead_layer.build(X_batch.shape)  # creates dead_layer.kernel, which is asked for before any call
+
+
+def kernel_gradient(activation) -> np.ndarray:
+    def loss():
+        return keras.ops.mean(keras.ops.square(activation(dead_layer(X_batch)) - 1.0))
+
+    return value_and_gradients(loss, [dead_layer.kernel])[1][0]
+
+
+gradient_norms = {
+    "relu": np.linalg.norm(kernel_gradient(keras.activations.relu), axis=0),
+    "leaky_relu": np.linalg.norm(
+        kernel_gradient(lambda v: keras.activations.leaky_relu(v, negative_slope=0.01)), axis=0
+    ),
+}
 dead_units = np.all(keras.ops.convert_to_numpy(dead_layer(X_batch)) <= 0, axis=0)
 print(f"{dead_units.mean():.1%} of units dead")
 print("weight-gradient norm of dead units, ReLU:   max", gradient_norms["relu"][dead_units].max())

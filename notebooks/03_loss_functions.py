@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/03_loss_functions.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/03_loss_functions.ipynb) [![Open In Kaggle](https://kaggle.com/static/images/open-in-kaggle.svg)](https://kaggle.com/kernels/welcome?src=https://github.com/dl-course/dl-course/blob/main/notebooks/03_loss_functions.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/dl-course/dl-course/HEAD?labpath=notebooks%2F03_loss_functions.ipynb)
 # # 03 · Loss functions
 #
 # **Goals.** After this lesson you can
@@ -32,13 +32,15 @@
 # The NumPy versions are in `helpers/losses.py`; every one is tested against Keras.
 
 # %%
-# Set-up (the same cell opens every lesson): make the course's `helpers` importable (in Colab,
-# fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
+# Set-up (the same cell opens every lesson): make the course's `helpers` importable (on Colab or
+# Kaggle, fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 COURSE_REPO = "https://github.com/dl-course/dl-course"  # as in pyproject.toml; a fork edits both
+HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ  # Colab, Kaggle
 
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
@@ -47,12 +49,13 @@ def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any
         'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
 
 
-if "google.colab" in sys.modules and not is_course_folder(Path("dl-course")):
+if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
     clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
                            capture_output=True, text=True)
     if clone.returncode != 0:
         raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address; for a fork, set COURSE_REPO above to the fork's.")
+                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
+                           "settings); for a fork, set COURSE_REPO above to the fork's.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -73,11 +76,11 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from helpers import checks, exercises
 from helpers import losses as L
 from helpers.activations import sigmoid, softmax
+from helpers.gradients import value_and_gradients
 
 rng = np.random.default_rng(helpers.seed())
 
@@ -435,14 +438,17 @@ assert not np.isclose(right, variants["softmax + from_logits=True (wrong)"], rto
 # (Keras' `CategoricalCrossentropy` first rescales each row to sum to 1, so sigmoid outputs
 # give a number, but not the softmax model's: the classes no longer compete.)
 #
-# ### What a Keras *model* does: it reads the logits behind the activation
+# ### What a Keras *model* does on TensorFlow: it reads the logits behind the activation
 #
 # Inside a model the story is different, on the TensorFlow backend. When the last layer has a
 # `sigmoid` or `softmax` activation, Keras stores the pre-activation $z$ (the logits) on the
 # output tensor, and its cross-entropy losses **use those logits** instead of the
 # probabilities. So inside a model, "sigmoid + categorical cross-entropy" is computed as
 # softmax cross-entropy, and `from_logits=True` after a softmax layer applies no second
-# softmax (Keras warns instead). The same four wirings, as one-layer models fed $z$:
+# softmax (Keras warns instead). Only the TensorFlow backend's cross-entropy code looks for
+# stored logits; on the JAX and PyTorch backends it computes from the values it is given, so
+# there a model's loss is exactly Keras's loss on its output array. The same four wirings, as
+# one-layer models fed $z$ (the table says which backend ran it):
 
 # %%
 def one_activation_model(activation: str) -> keras.Model:
@@ -464,12 +470,21 @@ for name, (activation, from_logits) in wirings.items():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         loss_value = model.evaluate(z_row, y_row, verbose=0)
-    in_model[name] = {"on plain arrays": variants[name], "inside a Keras model": loss_value,
-                      "Keras warned": any("from_logits" in str(w.message) for w in caught)}
+    outputs = keras.ops.convert_to_numpy(model(z_row))  # the model's output as a plain array
+    in_model[name] = {
+        "on plain arrays": variants[name],
+        "Keras loss on the output array": float(model.loss(y_row, outputs)),
+        "inside a Keras model": loss_value,
+        "Keras warned": any("from_logits" in str(w.message) for w in caught),
+    }
 print("Keras backend:", keras.backend.backend())
 pd.DataFrame(in_model).T.round(4)
 
 # %% [markdown]
+# On TensorFlow the two wrong wirings give one number inside the model (the softmax
+# cross-entropy of the logits, with a warning for the second) and another on the output
+# array; on JAX the last two loss columns agree in every row.
+#
 # The binary case shows the same, and the gradient with it: true label 0, logit $z = 40$ (a
 # very confident mistake). Where the loss only sees the probability, it is clipped and its
 # gradient with respect to $z$ is 0; where Keras can find $z$, the loss is the exact 40 and
@@ -480,47 +495,70 @@ pd.DataFrame(in_model).T.round(4)
 # `tf.function` graph (how `fit` and most custom training loops run) Keras also finds them
 # behind TensorFlow's own operation of the matching kind: a sigmoid for binary cross-entropy,
 # a softmax for the categorical ones. The probability from `tf.sigmoid` called eagerly
-# carries nothing, and neither does a NumPy array. Four paths, one logit:
+# carries nothing, and neither does a NumPy array. Four paths, one logit (the two `tf.sigmoid`
+# paths exist on the TensorFlow backend only; on the others both Keras paths get the clipped
+# loss and no gradient):
 
 # %%
-z_40 = tf.Variable([[40.0]])
-y_0 = tf.constant([[0.0]])
+z_40 = keras.Variable([[40.0]])
+y_0 = np.array([[0.0]], "float32")
 sigmoid_model = one_activation_model("sigmoid")
 bce = keras.losses.BinaryCrossentropy()
 
 
-def loss_and_gradient(forward, compiled: bool) -> dict:
-    """BCE of forward(z) and its gradient with respect to z, eagerly or in a tf.function."""
-
-    def step():
-        with tf.GradientTape() as tape:
-            value = bce(y_0, forward(z_40))
-        return value, tape.gradient(value, z_40)
-
-    value, gradient = (tf.function(step, autograph=False) if compiled else step)()
-    return {"loss": float(value), "d loss / d z": float(gradient[0, 0])}
+def loss_and_gradient(forward) -> dict:
+    """BCE of forward(z) and its gradient with respect to z, on the running backend."""
+    value, (gradient,) = value_and_gradients(lambda: bce(y_0, forward(z_40)), [z_40])
+    return {"loss": value, "d loss / d z": float(gradient[0, 0])}
 
 
 binary_rows = {
-    "tf.sigmoid, eager": loss_and_gradient(tf.sigmoid, compiled=False),
-    "tf.sigmoid, inside tf.function": loss_and_gradient(tf.sigmoid, compiled=True),
-    "keras.ops.sigmoid, eager": loss_and_gradient(keras.ops.sigmoid, compiled=False),
-    "inside a model (sigmoid layer)": loss_and_gradient(sigmoid_model, compiled=False),
+    "keras.ops.sigmoid, eager": loss_and_gradient(keras.ops.sigmoid),
+    "inside a model (sigmoid layer)": loss_and_gradient(sigmoid_model),
 }
+if keras.backend.backend() == "tensorflow":  # TensorFlow's own sigmoid, eagerly and in a graph
+    import tensorflow as tf
+
+    def tf_sigmoid_loss_and_gradient():
+        with tf.GradientTape() as tape:
+            value = bce(y_0, tf.sigmoid(z_40.value))
+        return value, tape.gradient(value, z_40.value)
+
+    for name, step in [("tf.sigmoid, eager", tf_sigmoid_loss_and_gradient),
+                       ("tf.sigmoid, inside tf.function",
+                        tf.function(tf_sigmoid_loss_and_gradient, autograph=False))]:
+        value, gradient = step()
+        binary_rows[name] = {"loss": float(value), "d loss / d z": float(gradient[0, 0])}
+else:
+    print(f"Skipped: the tf.sigmoid rows need Keras's tensorflow backend and this kernel runs "
+          f"{keras.backend.backend()}. To see them, set KERAS_BACKEND=tensorflow before Keras is "
+          "imported and restart the kernel (lesson 00).")
+print("Keras backend:", keras.backend.backend())
 pd.DataFrame(binary_rows).T.round(3)
 
 # %%
-# Check: where Keras finds the logits it computes from them; eager tf.sigmoid gets the clipped
-# loss and no gradient.
-model_losses = pd.DataFrame(in_model).T["inside a Keras model"].astype(float)
+# Check: on TensorFlow, where Keras finds the logits it computes from them, and an eager
+# tf.sigmoid gets the clipped loss and no gradient; on the other backends every path gets the
+# clipped loss (-log of Keras's epsilon 1e-7 = 16.1; 15.9 once float32 rounds 1 - 1e-7) and no
+# gradient: no rescue there.
+table = pd.DataFrame(in_model).T
+model_losses = table["inside a Keras model"].astype(float)
+keras_on_arrays = table["Keras loss on the output array"].astype(float)
+clipped = -np.log(1e-7)
 if keras.backend.backend() == "tensorflow":
     assert np.allclose(model_losses, right, rtol=1e-5)  # all four equal softmax CE
     assert in_model["softmax + from_logits=True (wrong)"]["Keras warned"]
-    for name in list(binary_rows)[1:]:
+    for name in ["keras.ops.sigmoid, eager", "inside a model (sigmoid layer)",
+                 "tf.sigmoid, inside tf.function"]:
         assert np.isclose(binary_rows[name]["loss"], 40.0), name
         assert np.isclose(binary_rows[name]["d loss / d z"], 1.0), name
-assert binary_rows["tf.sigmoid, eager"]["loss"] < 16.2
-assert binary_rows["tf.sigmoid, eager"]["d loss / d z"] == 0.0
+    not_rescued = ["tf.sigmoid, eager"]
+else:
+    not_rescued = list(binary_rows)
+    assert np.allclose(model_losses, keras_on_arrays, rtol=1e-5)  # the model changes nothing
+for name in not_rescued:
+    assert abs(binary_rows[name]["loss"] - clipped) < 0.2, name
+    assert binary_rows[name]["d loss / d z"] == 0.0, name
 
 # %% [markdown]
 # **Why the advice stands anyway: no activation on the last layer, `from_logits=True`.**
@@ -559,8 +597,9 @@ except ValueError as error:
 # >   activation is applied twice; inside a TensorFlow-backend model Keras warns and uses the
 # >   layer's logits (on the other backends the activation is applied twice there too).
 # >   `from_logits=True` means the last layer has no activation.
-# > * Believing the clipped, zero-gradient numbers of a plain array describe training, or the
-# >   reverse: check which of the two paths your code takes.
+# > * On TensorFlow, believing the clipped, zero-gradient numbers of a plain array describe
+# >   training, or the reverse: check which of the paths your code takes. (On JAX they do
+# >   describe training: the model row of the $z = 40$ table gets them too.)
 # > * Hinge loss with 0/1 labels: it expects $-1/+1$. Map with $2y - 1$.
 # > * One-hot labels with `SparseCategoricalCrossentropy` or integer labels with
 # >   `CategoricalCrossentropy`: match the loss to how the labels are stored.

@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/07_cifar10_gpu_timing.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/07_cifar10_gpu_timing.ipynb) [![Open In Kaggle](https://kaggle.com/static/images/open-in-kaggle.svg)](https://kaggle.com/kernels/welcome?src=https://github.com/dl-course/dl-course/blob/main/notebooks/07_cifar10_gpu_timing.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/dl-course/dl-course/HEAD?labpath=notebooks%2F07_cifar10_gpu_timing.ipynb)
 # # 07 · CIFAR-10, and how fast is fast: timing training on a CPU and a GPU
 #
 # **Goals.** After this lesson you can
@@ -45,18 +45,22 @@
 # training and 10 000 for testing; the binary version, a 170 MB download
 # (`cifar-10-binary.tar.gz`), checked against its SHA-256.
 #
-# **Backend.** This lesson drives TensorFlow itself (its devices, its compiled graphs), so it
-# needs Keras's TensorFlow backend. On another backend the second cell stops with a message
-# that says so.
+# **Backend.** The data, the network, the counts and the training run on any Keras backend.
+# The graph check of section 3 and the timings of sections 5 and 6 (with exercise 6) drive
+# TensorFlow itself: its devices, its compiled graphs. Those cells start with
+# `%%needs_backend tensorflow` ([lesson 00](00_setup.ipynb)); on JAX each prints one line saying
+# it was skipped and how to run it.
 
 # %%
-# Set-up (the same cell opens every lesson): make the course's `helpers` importable (in Colab,
-# fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
+# Set-up (the same cell opens every lesson): make the course's `helpers` importable (on Colab or
+# Kaggle, fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 COURSE_REPO = "https://github.com/dl-course/dl-course"  # as in pyproject.toml; a fork edits both
+HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ  # Colab, Kaggle
 
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
@@ -65,12 +69,13 @@ def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any
         'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
 
 
-if "google.colab" in sys.modules and not is_course_folder(Path("dl-course")):
+if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
     clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
                            capture_output=True, text=True)
     if clone.returncode != 0:
         raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address; for a fork, set COURSE_REPO above to the fork's.")
+                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
+                           "settings); for a fork, set COURSE_REPO above to the fork's.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -99,9 +104,14 @@ from sklearn.model_selection import train_test_split
 from helpers import checks, exercises, flops, timing
 from helpers.callbacks import EpochTimer
 from helpers.datasets import CIFAR10_CLASSES, StandInWarning, load_cifar10
+from helpers.environment import accelerators
 from helpers.plots import plot_history, show_images
 
-timing.require_tensorflow()  # a clear message, not a confusing error, on another backend
+TENSORFLOW = keras.backend.backend() == "tensorflow"
+if not TENSORFLOW:
+    print(f"Keras runs on {keras.backend.backend()}: section 3's graph check and the timings of "
+          "sections 5-6 drive TensorFlow's graphs and devices directly, so those cells will say "
+          "they are skipped. To run them, set KERAS_BACKEND=tensorflow and restart the kernel.")
 
 # %% [markdown]
 # ## 1. Which machine is this?
@@ -109,12 +119,13 @@ timing.require_tensorflow()  # a clear message, not a confusing error, on anothe
 # A share of a processor's peak means little until you know the processor. The cell prints
 # the CPU's model; its cores (a virtual machine may present two hyper-threads of one
 # physical core as two cores); the vector instructions a matrix product can use (one
-# AVX-512 instruction does 16 float32 multiply-adds, one AVX2 instruction 8); and how many
-# threads TensorFlow runs (0 means TensorFlow chooses, about one per core).
+# AVX-512 instruction does 16 float32 multiply-adds, one AVX2 instruction 8); and, on the
+# TensorFlow backend, how many threads TensorFlow runs (0 means TensorFlow chooses, about one
+# per core).
 #
 # TensorFlow names its devices `/CPU:0` (all CPU cores together) and `/GPU:0`, `/GPU:1`, …
 # This lesson measures the CPU and, when there is one, the first GPU (`/GPU:0`); further
-# GPUs are listed but not measured.
+# GPUs are listed but not measured. (On JAX the cell lists the GPUs that JAX sees instead.)
 
 # %%
 CPU = timing.cpu_details()
@@ -124,10 +135,11 @@ print(
     f"{CPU['usable_cores']} usable here, nominal clock {CPU['mhz'] or 'unknown'} MHz"
 )
 print(f"  vector instructions: {', '.join(CPU['isa']) or 'none of those that matter here'}")
-print(
-    f"  TensorFlow threads: {tf.config.threading.get_intra_op_parallelism_threads()} within an "
-    f"operation, {tf.config.threading.get_inter_op_parallelism_threads()} across operations"
-)
+if TENSORFLOW:
+    print(
+        f"  TensorFlow threads: {tf.config.threading.get_intra_op_parallelism_threads()} within "
+        f"an operation, {tf.config.threading.get_inter_op_parallelism_threads()} across them"
+    )
 GPUS = timing.gpu_details()
 for gpu in GPUS:
     print(f"GPU {gpu['device']}: {gpu['name']} (compute capability {gpu['compute_capability']})")
@@ -136,14 +148,17 @@ for row in timing.nvidia_smi():  # clocks and power cap, when nvidia-smi is inst
         f"  {row['name']}: clock {row['clocks.sm']} (max {row['clocks.max.sm']}), "
         f"power cap {row['power.limit']}"
     )
-DEVICES = timing.devices_to_measure(GPUS)
-print("measured below:", ", ".join(f"{label} ({name})" for label, name in DEVICES.items()))
-if not GPUS:
-    print(
-        "No GPU found: this run measures the CPU only and cannot say how much faster a GPU\n"
-        "would be. To measure one for free, open this notebook in Colab and choose\n"
-        "Runtime → Change runtime type → a GPU, then run it again from the top."
-    )
+DEVICES = timing.devices_to_measure(GPUS)  # TensorFlow's names: the timings drive TensorFlow
+if not TENSORFLOW:  # TensorFlow's view of the devices would not be Keras's here
+    print(f"GPUs that {keras.backend.backend()} sees:", accelerators() or "none")
+else:
+    print("measured below:", ", ".join(f"{label} ({name})" for label, name in DEVICES.items()))
+    if not GPUS:
+        print(
+            "No GPU found: this run measures the CPU only and cannot say how much faster a GPU\n"
+            "would be. To measure one for free, open this notebook in Colab and choose\n"
+            "Runtime → Change runtime type → a GPU, then run it again from the top."
+        )
 
 # %% [markdown]
 # ## 2. The data
@@ -228,12 +243,15 @@ assert np.allclose(sample_std, sample.std(axis=(0, 1, 2)))
 # `from_logits=True`, as in lesson 06). The logits layer computes in float32 whatever
 # precision the other layers use (section 6 uses that).
 #
-# **XLA, said out loud.** Keras's default, `jit_compile="auto"`, compiles the training step
-# with XLA when TensorFlow sees a GPU and leaves it off on a machine without one. XLA fuses
+# **XLA, said out loud.** On the TensorFlow backend, Keras's default, `jit_compile="auto"`,
+# compiles the training step with XLA when TensorFlow sees a GPU and leaves it off on a machine
+# without one. (On JAX, `"auto"` always compiles with XLA, on a CPU too: JAX has no other
+# compiler, and `jit_compile=False` there runs the step one operation at a time.) XLA fuses
 # chains of element-wise operations (a bias and a ReLU; the dozen operations per weight of
-# an optimizer's update) into a few kernels. We set `jit_compile=False` explicitly, so that
-# the main measurements run the same plain TensorFlow graph on every device; section 5 adds
-# a row compiled with XLA on every device, which on a GPU is what Keras does by default.
+# an optimizer's update) into a few kernels. On TensorFlow we set `jit_compile=False`
+# explicitly, so that the main measurements run the same plain TensorFlow graph on every
+# device; section 5 adds a row compiled with XLA on every device, which on a GPU is what Keras
+# does by default. On JAX we keep Keras's `"auto"`: XLA, as every JAX program runs.
 
 # %%
 HIDDEN = (1024, 512)
@@ -244,7 +262,7 @@ def build_model(
     *,
     shape: tuple[int, ...] = (32, 32, 3),
     optimizer: str = "adam",
-    jit_compile: bool = False,
+    jit_compile: bool | str = False if TENSORFLOW else "auto",
 ) -> keras.Model:
     """Flattened pixels → ReLU layers of `hidden` units → 10 float32 logits, compiled."""
     if optimizer not in ("adam", "sgd"):
@@ -312,6 +330,7 @@ TRAIN_FLOPS_PER_SAMPLE = flops.FLOPS_PER_MAC * flops.training_macs(model)
 print(f"training: {TRAIN_FLOPS_PER_SAMPLE / 1e6:.2f} MFLOP per image")
 
 # %%
+# %%needs_backend tensorflow
 # Check: TensorFlow's own gradient graph holds exactly these products. We trace (without
 # running) the gradient of the loss and count its matrix products: one per layer forward,
 # two per layer backward, minus the first layer's input gradient that nothing needs.
@@ -374,7 +393,8 @@ FIT_IMAGES_PER_S = len(x_fit) / statistics.median(later)
 print(
     f"trained {len(timer.seconds)} epochs; best validation accuracy at epoch {stop.best_epoch + 1}"
 )
-print(f"first epoch's training pass {timer.seconds[0]:.1f} s (includes tracing the graph)")
+print(f"first epoch's training pass {timer.seconds[0]:.1f} s (includes tracing the step"
+      f"{'' if TENSORFLOW else ' and compiling it with XLA'})")
 print(
     f"later ones: median {statistics.median(later):.2f} s (min {min(later):.2f}, max "
     f"{max(later):.2f}) over {len(later)} epochs = {FIT_IMAGES_PER_S:,.0f} images/s"
@@ -449,6 +469,7 @@ assert test_accuracy > 0.2
 # Rule 1 in action: one training step, timed five times *without* warm-up, on a fresh model.
 
 # %%
+# %%needs_backend tensorflow
 fresh = build_model()
 # One copy to the default device (the GPU, if there is one); a plain tf.constant would stay
 # in host memory and be copied again by every call.
@@ -458,6 +479,7 @@ print("seconds per call:", ", ".join(f"{s:.3f}" for s in cold.seconds))
 print(f"first call {cold.seconds[0] / cold.median:.0f}× the median of the five")
 
 # %%
+# %%needs_backend tensorflow
 # Check: the first call (tracing) is slower than a typical one
 assert cold.seconds[0] > cold.median
 
@@ -486,6 +508,7 @@ assert cold.seconds[0] > cold.median
 # 1.6 to 2 TB/s); a CPU's is usually a few to a few tens: the cell measures yours.
 
 # %%
+# %%needs_backend tensorflow
 SIZES = {"CPU": (512, 1024, 2048) if QUICK else (1024, 2048, 4096), "GPU": (2048, 4096, 8192)}
 REPEATS = 3 if QUICK else 5
 MIN_SECONDS = 0.1 if QUICK else 0.3  # the shortest timed run, in seconds
@@ -540,6 +563,7 @@ for label, device in DEVICES.items():
 # device knows.
 
 # %%
+# %%needs_backend tensorflow
 BATCH_SIZES = (32, 128, 1024) if QUICK else (32, 64, 128, 256, 512, 1024, 2048, 4096)
 LOOPS = ("train_on_batch", "compiled", "xla", "products")
 sweeps = {}
@@ -567,10 +591,12 @@ for label, table in sweeps.items():
         print(wide.round(2).to_string(), "\n")
 
 # %%
+# %%needs_backend tensorflow
 timing.plot_sweep(sweeps, peaks=PEAK, title="Dense network, one training step")
 plt.show()
 
 # %%
+# %%needs_backend tensorflow
 TARGET = 0.70  # the course's target: at the best batch size, the step reaches 70 % of the peak
 best = {}
 for label, table in sweeps.items():
@@ -586,6 +612,7 @@ for label, table in sweeps.items():
         )
 
 # %%
+# %%needs_backend tensorflow
 # Check: the sweep is self-consistent, and every timed run was sized by time
 for table in sweeps.values():
     assert (table["samples_per_s_min"] <= table["samples_per_s"]).all()
@@ -658,6 +685,7 @@ for table in sweeps.values():
 # arithmetic intensity of 0.1 FLOP/byte, far below any device's ridge point.
 
 # %%
+# %%needs_backend tensorflow
 # 6 operations read two weight-sized arrays and write one (12 bytes per weight), 6 read one
 # and write one (8 bytes)
 ADAM_BYTES_PER_WEIGHT = 6 * 12 + 6 * 8
@@ -696,6 +724,7 @@ for label, device in DEVICES.items():
     )
 
 # %%
+# %%needs_backend tensorflow
 breakdown = {
     label: timing.time_breakdown(sweeps[label], updates[label]["Adam"].per_step * 1e3)
     for label in DEVICES
@@ -718,6 +747,7 @@ fig.tight_layout()
 plt.show()
 
 # %%
+# %%needs_backend tensorflow
 for label in DEVICES:
     ridge = PEAK[label] / BANDWIDTH[label]
     rows = []
@@ -779,6 +809,7 @@ for label in DEVICES:
 # 20 images, so whatever `fit` pays once per epoch weighs more.)
 
 # %%
+# %%needs_backend tensorflow
 TRAINED_ON = "GPU" if "GPU" in DEVICES else "CPU"
 sweep_at_batch = sweeps[TRAINED_ON].query("batch_size == @BATCH").set_index("loop")
 print(f"{TRAINED_ON}, batch {BATCH}: images per second")
@@ -813,6 +844,7 @@ timing.nominal_peaks_table()
 # about the hardware.
 
 # %%
+# %%needs_backend tensorflow
 if not GPUS:
     print(
         "Not measured on this machine: GPU throughput, the CPU-to-GPU speed-up, the GPU's\n"
@@ -859,6 +891,7 @@ else:
 # scaling; a T4 has no tensor-core path for bfloat16. The cell runs only where it can.
 
 # %%
+# %%needs_backend tensorflow
 RUN_MIXED_PRECISION = True
 capability = GPUS[0]["compute_capability"] if GPUS else (0, 0)
 if GPUS and RUN_MIXED_PRECISION and timing.matmul_precision("float16", capability, True):
@@ -1011,6 +1044,7 @@ checks.check_digest(
 # of section 5.3 predict: two measurements of one effect, each with a timing's noise.
 
 # %%
+# %%needs_backend tensorflow
 sgd_sweep = ...  # your timing.train_step_sweep(...) of the SGD model
 answer_saving = ...  # a number between 0 and 1, from your own measurement
 
@@ -1057,6 +1091,7 @@ answer_ratio = (1024 / 0.080) / (64 / 0.010)
 assert checks.check_digest(answer_ratio, "e86bb3e179ada98e", exercise="07.5", decimals=2, hint="see above")
 
 # %%
+# %%needs_backend tensorflow
 # Exercise 6: the same sweep, SGD instead of Adam, compiled loop, smallest batch, CPU. If the
 # saving comes out larger than the update timings predict, the caches are a likely reason:
 # timed alone, Adam's arrays stay in them from one update to the next; inside a step, the
@@ -1085,7 +1120,7 @@ assert exercises.check_sgd_saving(answer_saving, sgd_sweep, sweeps["CPU"], updat
 
 # %%
 numbers = {"test_accuracy": test_accuracy, "train_mflop_per_image": TRAIN_FLOPS_PER_SAMPLE / 1e6}
-for label in DEVICES:
+for label in DEVICES if TENSORFLOW else ():  # the timings of sections 5-6
     key = label.lower()
     numbers[f"{key}_matmul_peak_gflops"] = PEAK[label]
     numbers[f"{key}_bandwidth_gb_s"] = BANDWIDTH[label]

@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/08_customer_churn.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/dl-course/dl-course/blob/main/notebooks/08_customer_churn.ipynb) [![Open In Kaggle](https://kaggle.com/static/images/open-in-kaggle.svg)](https://kaggle.com/kernels/welcome?src=https://github.com/dl-course/dl-course/blob/main/notebooks/08_customer_churn.ipynb) [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/dl-course/dl-course/HEAD?labpath=notebooks%2F08_customer_churn.ipynb)
 # # 08 · Customer churn: from a raw table to an honest classifier
 #
 # A telephone company wants to know which customers are about to leave ("churn") so it can
@@ -32,13 +32,15 @@
 #    threshold chosen on validation data, never on test data.
 
 # %%
-# Set-up (the same cell opens every lesson): make the course's `helpers` importable (in Colab,
-# fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
+# Set-up (the same cell opens every lesson): make the course's `helpers` importable (on Colab or
+# Kaggle, fetch the course first), then seed everything, quiet TensorFlow and read QUICK mode.
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 COURSE_REPO = "https://github.com/dl-course/dl-course"  # as in pyproject.toml; a fork edits both
+HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ  # Colab, Kaggle
 
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
@@ -47,12 +49,13 @@ def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any
         'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
 
 
-if "google.colab" in sys.modules and not is_course_folder(Path("dl-course")):
+if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
     clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
                            capture_output=True, text=True)
     if clone.returncode != 0:
         raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address; for a fork, set COURSE_REPO above to the fork's.")
+                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
+                           "settings); for a fork, set COURSE_REPO above to the fork's.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -166,7 +169,10 @@ df.dtypes.value_counts()
 # %% [markdown]
 # `pd.get_dummies` has a related surprise: since pandas 2 it returns `bool` columns. Keras
 # takes a bool array on its own, but put those columns beside numeric ones and the table
-# turns into a NumPy array of Python *objects*, which no Keras layer can take:
+# turns into a NumPy array of Python *objects*, which Keras cannot turn into a tensor. The
+# error depends on the backend: TensorFlow's names the Python type it could not convert,
+# while JAX's only says that the array could not be read as a JAX value; the cause is the
+# `object` dtype printed on the line above it:
 
 # %%
 mixed = pd.concat([df[["tenure"]], pd.get_dummies(df[["Contract"]])], axis=1).head(3)
@@ -174,8 +180,10 @@ print("column dtypes:", sorted({str(t) for t in mixed.dtypes}),
       "-> to_numpy() dtype:", mixed.to_numpy().dtype)
 try:
     keras.ops.convert_to_tensor(mixed.to_numpy())
-except ValueError as error:
-    print("Keras:", str(error).splitlines()[0])
+except (ValueError, TypeError) as error:  # TensorFlow's backend raises the one, JAX's the other
+    print(f"Keras on {keras.backend.backend()}:", str(error).splitlines()[0])
+else:
+    raise AssertionError("Keras took an array of Python objects")
 print("after .astype('float32'):", mixed.astype("float32").to_numpy().dtype)
 
 # %% [markdown]

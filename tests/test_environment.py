@@ -67,13 +67,103 @@ def test_setup_seeds_every_generator_and_reports(monkeypatch, capsys):
     second = (random.random(), np.random.rand(), float(keras.random.uniform((1,))[0]))  # noqa: NPY002
     assert first == second
     line = capsys.readouterr().out
-    assert "TensorFlow" in line and "Keras" in line and "QUICK" in line and "seed 3" in line
-    assert "CPU" in line or "GPU" in line
+    backend = {"tensorflow": "TensorFlow", "jax": "JAX"}[keras.backend.backend()]
+    assert f"on {backend} " in line and "Keras" in line and "QUICK" in line and "seed 3" in line
+    assert ("CPU only" in line) == (helpers.environment.accelerators() == [])
+
+
+def test_accelerators_are_asked_of_the_running_backend(monkeypatch):
+    """A GPU that only the running backend sees is reported; TensorFlow is not asked on JAX."""
+    import sys
+    import types
+
+    import keras
+
+    from helpers import environment
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    device = types.SimpleNamespace(platform="gpu", id=0)
+    cpu = types.SimpleNamespace(platform="cpu", id=0)
+    monkeypatch.setitem(sys.modules, "jax", types.SimpleNamespace(devices=lambda: [cpu, device]))
+    assert environment.accelerators() == ["gpu:0"]
+    monkeypatch.setitem(sys.modules, "jax", types.SimpleNamespace(devices=lambda: [cpu]))
+    assert environment.accelerators() == []
+
+
+def test_accelerators_refuse_a_backend_the_course_is_not_tested_on(monkeypatch):
+    import keras
+
+    from helpers import environment
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    with pytest.raises(RuntimeError, match="'torch'.*tensorflow and jax"):
+        environment.accelerators()
+
+
+@pytest.fixture(autouse=True)
+def _no_shell_left_behind():
+    """An IPython shell made here would make later tests believe they run inside IPython."""
+    yield
+    from IPython.core.interactiveshell import InteractiveShell
+
+    InteractiveShell.clear_instance()
+
+
+def _shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from helpers import environment
+
+    shell = InteractiveShell.instance()
+    shell.register_magic_function(environment.needs_backend, magic_kind="cell")
+    return shell
+
+
+def test_needs_backend_runs_the_cell_on_its_backend(capsys):
+    import keras
+
+    shell = _shell()
+    shell.run_cell(f"%%needs_backend {keras.backend.backend()}\nran_here = 6 * 7\nran_here")
+    assert shell.user_ns["ran_here"] == 42
+    assert "Skipped" not in capsys.readouterr().out
+
+
+def test_needs_backend_skips_the_cell_elsewhere_and_says_how_to_run_it(capsys):
+    import keras
+
+    other = "jax" if keras.backend.backend() == "tensorflow" else "tensorflow"
+    shell = _shell()
+    shell.user_ns.pop("skipped_cell_ran", None)
+    result = shell.run_cell(f"%%needs_backend {other}\nskipped_cell_ran = True")
+    assert result.success and "skipped_cell_ran" not in shell.user_ns
+    out = capsys.readouterr().out
+    assert f"needs Keras's {other} backend" in out and f"KERAS_BACKEND={other}" in out
+
+
+def test_needs_backend_lets_an_error_in_the_cell_fail_the_cell():
+    import keras
+
+    result = _shell().run_cell(f"%%needs_backend {keras.backend.backend()}\n1 / 0")
+    assert isinstance(result.error_in_exec, ZeroDivisionError)
+
+
+def test_needs_backend_refuses_an_unknown_backend():
+    result = _shell().run_cell("%%needs_backend tensorflw\nx = 1")
+    assert isinstance(result.error_in_exec, ValueError)
+    assert "tensorflow, jax" in str(result.error_in_exec)
 
 
 def test_report_env_names_versions_and_settings(capsys):
     text = helpers.report_env()
-    for word in ("python", "tensorflow", "keras", "numpy", "gpus", "DLCOURSE_DATA_MIRROR"):
+    for word in (
+        "python",
+        "tensorflow",
+        "keras",
+        "numpy",
+        "GPUs",
+        "backend",
+        "DLCOURSE_DATA_MIRROR",
+    ):
         assert word in text
     assert text in capsys.readouterr().out
 

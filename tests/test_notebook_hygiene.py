@@ -3,6 +3,7 @@ open with the same set-up cell, and pass ruff."""
 
 import ast
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -117,15 +118,27 @@ def test_setup_cell_clones_the_address_in_pyproject():
     )
 
 
-def _run_setup_cell(cwd: Path, *, colab: bool = False, repo: str | None = None):
-    """Run the set-up cell in a fresh Python without site-packages (so no installed helpers)."""
+def _run_setup_cell(
+    cwd: Path, *, colab: bool = False, kaggle: bool = False, repo: str | None = None
+):
+    """Run the set-up cell in a fresh Python without site-packages (so no installed helpers).
+
+    ``colab`` fakes Colab's module, ``kaggle`` the variable every Kaggle notebook has."""
     code = _first_code_cell(_load(NOTEBOOKS[0]))
     if repo is not None:
         code = code.replace(_course_repo(), repo)
     if colab:
         code = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('colab')\n" + code
+    env = {k: v for k, v in os.environ.items() if k != "KAGGLE_KERNEL_RUN_TYPE"}
+    if kaggle:
+        env["KAGGLE_KERNEL_RUN_TYPE"] = "Interactive"
     return subprocess.run(
-        [sys.executable, "-S", "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60
+        [sys.executable, "-S", "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
 
 
@@ -168,14 +181,56 @@ def test_setup_cell_without_the_package_says_how_to_install(tmp_path):
     assert "pip install -r requirements.txt" in last and "course folder" in last, last
 
 
-def test_setup_cell_in_colab_explains_a_failed_clone(tmp_path):
+@pytest.mark.parametrize("platform", ["colab", "kaggle"])
+def test_setup_cell_on_a_hosted_platform_clones_and_explains_a_failed_clone(tmp_path, platform):
+    """On Colab and Kaggle the cell clones the course; a clone that fails says what to check
+    (the address, a fork's address, and on Kaggle the notebook's Internet setting)."""
     missing = tmp_path / "no-such-repository"
-    result = _run_setup_cell(tmp_path, colab=True, repo=str(missing))
+    result = _run_setup_cell(tmp_path, repo=str(missing), **{platform: True})
     assert result.returncode != 0
+    assert "fatal:" in result.stderr  # git itself ran and its own message is passed on
     last = result.stderr.strip().splitlines()
     text = "\n".join(last[-6:])
     assert str(missing) in text and "COURSE_REPO" in text and "fork" in text, text
+    assert "Internet" in text
     assert "CalledProcessError" not in result.stderr
+
+
+def test_setup_cell_on_a_hosted_platform_uses_a_course_already_cloned(tmp_path):
+    """Run twice on Colab or Kaggle (a second lesson, say), the cell reuses its clone."""
+    _fake_course(tmp_path / "dl-course")
+    code = _first_code_cell(_load(NOTEBOOKS[0])) + "\nprint(QUICK)"
+    env = dict(os.environ, KAGGLE_KERNEL_RUN_TYPE="Interactive")
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("fake course")
+
+
+def test_setup_cell_on_binder_finds_the_course_it_starts_in(tmp_path):
+    """Binder opens the repository itself (notebooks/ inside it), with nothing to clone."""
+    _fake_course(tmp_path / "repo")
+    (tmp_path / "repo" / "notebooks").mkdir()
+    code = _first_code_cell(_load(NOTEBOOKS[0])) + "\nprint(QUICK)"
+    env = {k: v for k, v in os.environ.items() if k != "KAGGLE_KERNEL_RUN_TYPE"}
+    env["BINDER_LAUNCH_HOST"] = "https://mybinder.org/"
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        cwd=tmp_path / "repo" / "notebooks",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("fake course")
+    assert not (tmp_path / "repo" / "notebooks" / "dl-course").exists()
 
 
 def test_every_lesson_is_in_the_readme():

@@ -299,6 +299,8 @@ def test_mobilenet_features_runs_in_inference_mode_and_measures_a_rate():
         np.testing.assert_array_equal(before, keras.ops.convert_to_numpy(v))
     with pytest.raises(ValueError, match="RGB"):
         tr.mobilenet_features(base, images[..., 0], 96)
+    with pytest.raises(ValueError, match="two batches"):  # no whole batch to time after the first
+        tr.mobilenet_features(base, images[:7], 96, batch_size=4)
 
 
 def test_mobilenet_preprocessing_layers_equal_the_models_own_preprocess_input():

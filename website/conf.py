@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpers.environment import quick_mode  # noqa: E402
-from helpers.website import repository_url  # noqa: E402
+from helpers.website import repository_url, set_alt_texts  # noqa: E402
 
 project = "Deep learning with TensorFlow and Keras"
 author = "the course's authors"
@@ -31,6 +31,7 @@ html_theme = "sphinx_book_theme"
 html_title = project
 html_static_path = ["_static"]
 html_css_files = ["course.css"]
+html_js_files = ["course.js"]
 html_favicon = "_static/favicon.svg"
 html_context = {"default_mode": "light"}  # the lessons' figures are drawn on white
 html_last_updated_fmt = None
@@ -41,6 +42,9 @@ html_theme_options = {
     "use_repository_button": True,
     "use_download_button": True,
     "show_toc_level": 2,
+    # One search box: the theme's own in the sidebar (or, where the sidebar is folded away on
+    # a narrow screen, its button in the article's header). The top bar would add a second.
+    "navbar_persistent": [],
 }
 if os.environ.get("DLCOURSE_QUICK") is not None and quick_mode():
     html_theme_options["announcement"] = (
@@ -68,4 +72,5 @@ def _copy_mathjax(app, error):
 
 
 def setup(app):
+    app.connect("doctree-read", set_alt_texts)  # each figure's description into its <img alt>
     app.connect("build-finished", _copy_mathjax)

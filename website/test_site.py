@@ -3,8 +3,10 @@
 Run after building:  python -m helpers.website build --quick && pytest website/test_site.py
 It serves build/website/quick/html on 127.0.0.1 and checks, on the home page and every lesson:
 maths typeset by MathJax (and no raw TeX left), every figure the executed notebook drew present
-and loaded, the Colab badge, the QUICK-mode note, the stand-in note where one was used, links
-between pages, and no error in the browser's console.
+and loaded with its description as alt text, the Colab, Kaggle and Binder badges, the set-up
+cell folded away until clicked, the QUICK-mode note, the stand-in note where one was used,
+links between pages, one search box, nothing cut off at 1280 px or on a phone (390 px),
+figures and text readable in dark mode, and no error in the browser's console.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 
 if not (SITE / "index.html").is_file():
-    pytest.fail(f"no site at {SITE}: build it first with `python -m helpers.website build --quick`",
-                pytrace=False)
+    pytest.fail(
+        f"no site at {SITE}: build it first with `python -m helpers.website build --quick`",
+        pytrace=False,
+    )
 
 LESSONS = sorted(PAGES_SRC.glob("*.ipynb"))
 
@@ -76,8 +80,13 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=1280,1000"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+    ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -98,6 +107,14 @@ def _open(browser, url: str) -> None:
         "  ? MathJax.startup.promise.then(() => done(true)) : setTimeout(wait, 50);"
         "wait();"
     )
+
+
+@pytest.fixture
+def phone(browser):
+    """The browser at a phone's width for one test, then back at 1280 px."""
+    browser.set_window_size(390, 900)
+    yield browser
+    browser.set_window_size(1280, 1000)
 
 
 def _console_errors(browser) -> list[str]:
@@ -130,8 +147,10 @@ def test_home_page(server, browser):
     for lesson in LESSONS:
         page = f"{server}/{lesson.stem}.html"
         assert page in links, f"the home page does not link to {lesson.stem}"
-        colab = website.colab_url(lesson.name)
-        assert colab in links, f"the home page's lesson table has no Colab badge for {lesson.name}"
+        for url in (website.colab_url, website.kaggle_url, website.binder_url):
+            assert url(lesson.name) in links, (
+                f"the home page's lesson table has no {url.__name__} badge for {lesson.name}"
+            )
     for link in {link.split("#")[0] for link in links if link.startswith(server)}:
         try:
             urllib.request.urlopen(link, timeout=10).close()
@@ -172,14 +191,15 @@ def test_lesson_page(server, browser, lesson):
     )
     assert all(loaded for _, loaded in figures), f"figures not loaded: {figures}"
 
-    badge = browser.execute_script(
-        "const a = [...document.querySelectorAll('article a')]"
-        "  .find(a => a.href === arguments[0]);"
-        "const img = a && a.querySelector('img');"
-        "return img ? img.complete && img.naturalWidth > 0 : null;",
-        website.colab_url(f"{lesson}.ipynb"),
-    )
-    assert badge is True, "no loaded Colab badge linking to this notebook's Colab address"
+    for url in (website.colab_url, website.kaggle_url, website.binder_url):
+        badge = browser.execute_script(
+            "const a = [...document.querySelectorAll('article a')]"
+            "  .find(a => a.href === arguments[0]);"
+            "const img = a && a.querySelector('img');"
+            "return img ? img.complete && img.naturalWidth > 0 && img.alt : null;",
+            url(f"{lesson}.ipynb"),
+        )
+        assert badge, f"no loaded badge with alt text linking to {url(f'{lesson}.ipynb')}"
 
     notes = browser.execute_script(
         "return [...document.querySelectorAll('.admonition')].map(a => a.innerText);"
@@ -199,6 +219,150 @@ def test_lesson_page(server, browser, lesson):
         browser.back()
     errors = _console_errors(browser)
     assert not errors, f"the browser's console reported errors: {errors}"
+
+
+PAGES = ["index"] + [p.stem for p in LESSONS]
+
+# The elements of the article that stick out past its text column, unless a box that scrolls
+# sideways holds them (MathJax's hidden copy for screen readers aside).
+STICKING_OUT = """
+const article = document.querySelector('article.bd-article');
+const style = getComputedStyle(article);
+const right = article.getBoundingClientRect().right - parseFloat(style.paddingRight) + 1;
+const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+const held = e => { for (let a = e.parentElement; a && a !== article; a = a.parentElement)
+                      if (scrolls(a)) return true; return false; };
+const out = [];
+for (const e of article.querySelectorAll('*')) {
+  if (e.closest('mjx-assistive-mml') || !e.getClientRects().length || held(e)) continue;
+  const r = e.getBoundingClientRect();
+  if (r.right > right && !out.some(o => o.element.contains(e)))
+    out.push({element: e, text: `${e.tagName} ${Math.round(r.right - right)} px too wide: `
+      + (e.closest('p, li, pre, div') || e).innerText.slice(0, 60)});
+}
+return out.map(o => o.text);
+"""
+# Code, printed outputs, tables and display equations wider than their box must scroll.
+CLIPPED = """
+const kinds = 'pre, .cell_output .output, table, mjx-container[display="true"], div.math';
+return [...document.querySelectorAll(`article :is(${kinds})`)]
+  .filter(e => e.getClientRects().length && e.scrollWidth > e.clientWidth + 1)
+  .filter(e => !['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+  .map(e => `${e.tagName}: ${e.innerText.slice(0, 60)}`);
+"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_line_cut_off_at_1280_px(server, browser, page):
+    _open(browser, f"{server}/{page}.html")
+    assert not browser.execute_script(STICKING_OUT), "runs past the text column"
+    assert not browser.execute_script(CLIPPED), "cut off without a scroll bar"
+    room = browser.execute_script(
+        "return [...document.querySelectorAll('article .cell_input pre')]"
+        ".filter(p => p.getClientRects().length).map(p => {"
+        "  const probe = document.createElement('span'); probe.textContent = '0'.repeat(100);"
+        "  p.appendChild(probe); const line = probe.getBoundingClientRect().width; probe.remove();"
+        "  const s = getComputedStyle(p);"
+        "  return p.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight) - line;"
+        "});"
+    )
+    assert all(spare >= 0 for spare in room), "a 100-character code line does not fit at 1280 px"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_line_cut_off_on_a_phone(server, phone, page):
+    _open(phone, f"{server}/{page}.html")
+    assert not phone.execute_script(STICKING_OUT), "runs past the text column"
+    assert not phone.execute_script(CLIPPED), "cut off without a scroll bar"
+    sideways = phone.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert sideways <= 0, f"the whole page scrolls sideways by {sideways} px"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_one_search_box(server, browser, page):
+    _open(browser, f"{server}/{page}.html")
+    boxes = browser.execute_script(
+        "return [...document.querySelectorAll('input[type=search], input[name=q],"
+        " button.search-button, button.search-button-field, .search-button__button')]"
+        ".filter(e => e.checkVisibility({visibilityProperty: true})).map(e => e.outerHTML)"
+    )
+    assert len(set(boxes)) == 1, f"{len(boxes)} search boxes shown: {boxes}"
+
+
+@pytest.mark.parametrize("lesson", [p.stem for p in LESSONS])
+def test_set_up_cell_is_folded_until_clicked(server, browser, lesson):
+    _open(browser, f"{server}/{lesson}.html")
+    state = (
+        "return [...document.querySelectorAll('article details.hide')].map(d => ["
+        " d.querySelector('pre').textContent.startsWith(arguments[0]),"
+        " d.querySelector('pre').checkVisibility()])"
+    )
+    folded = browser.execute_script(state, website.SETUP_CELL_START)
+    assert folded == [[True, False]], "the set-up cell should be the one folded cell, hidden"
+    browser.find_element("css selector", "article details.hide summary").click()
+    assert browser.execute_script(state, website.SETUP_CELL_START) == [[True, True]]
+
+
+@pytest.mark.parametrize("lesson", [p.stem for p in LESSONS])
+def test_every_image_has_alt_text(server, browser, lesson):
+    _open(browser, f"{server}/{lesson}.html")
+    images = browser.execute_script(
+        "return [...document.querySelectorAll('article img')].map(i => ["
+        " i.getAttribute('alt') || '', i.src.split('/').pop(), !!i.closest('.cell_output')]);"
+    )
+    bare = [name for alt, name, _ in images if not alt.strip() or name.startswith(alt)]
+    assert not bare, f"images without alt text (or with their file name as one): {bare}"
+    described = set(website.image_alt_texts(_executed(lesson)).values())
+    figures = [alt for alt, _, output in images if output]
+    assert all(alt in described for alt in figures), "a figure's alt text is not its description"
+
+
+# Relative luminance and contrast ratio as WCAG 2 defines them, on each element's own
+# background (the first opaque one among it and its ancestors).
+READABILITY = """
+const rgb = s => {
+  const v = s.match(/[\\d.]+/g).map(Number);
+  return v.length > 3 && v[3] < 0.5 ? null : v;
+};
+const lum = c => {
+  const f = x => (x /= 255) <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+  return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+};
+const ground = e => {
+  for (; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c) return c;
+  }
+  return [255, 255, 255];
+};
+const ratio = (a, b) => {
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+};
+const figures = [...document.querySelectorAll('article .cell_output img')].map(i => lum(ground(i)));
+const text = [...document.querySelectorAll(
+  'article :is(p, li, h1, h2, h3, pre, td, th, summary, code)')]
+  .filter(e => e.getClientRects().length && e.innerText.trim())
+  .map(e => [ratio(rgb(getComputedStyle(e).color), ground(e)), e.tagName, e.innerText.slice(0, 40)])
+  .filter(([r]) => r < 4.5);
+return [document.documentElement.dataset.theme, figures, text];
+"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_dark_mode_keeps_figures_and_text_readable(server, browser, page):
+    _open(browser, f"{server}/{page}.html")
+    browser.find_element("css selector", ".theme-switch-button").click()  # the theme's menu
+    browser.find_element("css selector", ".theme-change-button[data-mode=dark]").click()
+    try:
+        theme, figures, low_contrast = browser.execute_script(READABILITY)
+    finally:
+        browser.execute_script("localStorage.clear()")  # the next pages open in light mode
+    assert theme == "dark"
+    assert all(luminance > 0.8 for luminance in figures), f"figures on a dark ground: {figures}"
+    assert not low_contrast, f"text below a 4.5:1 contrast (WCAG AA): {low_contrast}"
 
 
 def test_pages_fit_offline():
