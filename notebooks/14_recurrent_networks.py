@@ -79,6 +79,7 @@ QUICK = helpers.setup()
 import time
 
 import keras
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -120,6 +121,7 @@ ax_all.plot(temperature, lw=0.4)
 ax_all.set(title="Daily minimum temperature, Melbourne", ylabel="°C")
 ax_year.plot(temperature["1989"], lw=0.8)
 ax_year.set(title="One year (1989): season plus day-to-day noise")
+ax_year.xaxis.set_major_formatter(mdates.DateFormatter("%b"))  # month names: short, no overlap
 for ax in (ax_all, ax_year):
     ax.grid(alpha=0.3)
 fig.tight_layout()
