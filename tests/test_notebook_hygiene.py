@@ -119,17 +119,23 @@ def test_setup_cell_clones_the_address_in_pyproject():
 
 
 def _run_setup_cell(
-    cwd: Path, *, colab: bool = False, kaggle: bool = False, repo: str | None = None
+    cwd: Path,
+    *,
+    colab: bool = False,
+    kaggle: bool = False,
+    repo: str | None = None,
+    then: str = "",
+    env: dict[str, str] | None = None,
 ):
-    """Run the set-up cell in a fresh Python without site-packages (so no installed helpers).
-
-    ``colab`` fakes Colab's module, ``kaggle`` the variable every Kaggle notebook has."""
-    code = _first_code_cell(_load(NOTEBOOKS[0]))
+    """Run the set-up cell (and ``then``) in a fresh Python without site-packages (so no
+    installed helpers). ``colab`` fakes Colab's module, ``kaggle`` the variable every Kaggle
+    notebook has, ``env`` adds variables."""
+    code = _first_code_cell(_load(NOTEBOOKS[0])) + then
     if repo is not None:
         code = code.replace(_course_repo(), repo)
     if colab:
         code = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('colab')\n" + code
-    env = {k: v for k, v in os.environ.items() if k != "KAGGLE_KERNEL_RUN_TYPE"}
+    env = {k: v for k, v in os.environ.items() if k != "KAGGLE_KERNEL_RUN_TYPE"} | (env or {})
     if kaggle:
         env["KAGGLE_KERNEL_RUN_TYPE"] = "Interactive"
     return subprocess.run(
@@ -199,16 +205,7 @@ def test_setup_cell_on_a_hosted_platform_clones_and_explains_a_failed_clone(tmp_
 def test_setup_cell_on_a_hosted_platform_uses_a_course_already_cloned(tmp_path):
     """Run twice on Colab or Kaggle (a second lesson, say), the cell reuses its clone."""
     _fake_course(tmp_path / "dl-course")
-    code = _first_code_cell(_load(NOTEBOOKS[0])) + "\nprint(QUICK)"
-    env = dict(os.environ, KAGGLE_KERNEL_RUN_TYPE="Interactive")
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", code],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    result = _run_setup_cell(tmp_path, kaggle=True, then="\nprint(QUICK)")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("fake course")
 
@@ -217,16 +214,10 @@ def test_setup_cell_on_binder_finds_the_course_it_starts_in(tmp_path):
     """Binder opens the repository itself (notebooks/ inside it), with nothing to clone."""
     _fake_course(tmp_path / "repo")
     (tmp_path / "repo" / "notebooks").mkdir()
-    code = _first_code_cell(_load(NOTEBOOKS[0])) + "\nprint(QUICK)"
-    env = {k: v for k, v in os.environ.items() if k != "KAGGLE_KERNEL_RUN_TYPE"}
-    env["BINDER_LAUNCH_HOST"] = "https://mybinder.org/"
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", code],
-        cwd=tmp_path / "repo" / "notebooks",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
+    result = _run_setup_cell(
+        tmp_path / "repo" / "notebooks",
+        then="\nprint(QUICK)",
+        env={"BINDER_LAUNCH_HOST": "https://mybinder.org/"},
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("fake course")
