@@ -26,8 +26,6 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checks
-
 INIT_RULES = ("lecun", "he", "glorot")
 
 
@@ -277,16 +275,3 @@ def l1_sparsity(model: keras.Model, threshold: float = 1e-3) -> float:
     """Share of the first Dense layer's weights whose size is below ``threshold``."""
     kernel = keras.ops.convert_to_numpy(dense_layers(model)[0].kernel)
     return float(np.mean(np.abs(kernel) < threshold))
-
-
-def check_sparsity(answer: Any, model: keras.Model, threshold: float = 1e-3) -> checks.Feedback:
-    """Exercise check: the share of first-layer weights below ``threshold`` in size."""
-    return checks.check_value(
-        answer,
-        l1_sparsity(model, threshold),
-        rtol=1e-4,
-        hint=(
-            "Take the first Dense layer's kernel (model.layers[...].kernel, converted to "
-            "NumPy), compare np.abs of it with the threshold and average the booleans."
-        ),
-    )

@@ -40,7 +40,7 @@ def _inferred_freq(index: pd.DatetimeIndex) -> str | None:
         return index.inferred_freq
 
 
-def _regular_series(series: Any, name: str = "series") -> pd.Series:
+def regular_series(series: Any, name: str = "series") -> pd.Series:
     """Check that ``series`` is a pandas Series on a sorted, gap-free DatetimeIndex."""
     if not isinstance(series, pd.Series):
         raise TypeError(
@@ -65,7 +65,7 @@ def split_by_dates(series: pd.Series, train_end: str, val_end: str) -> Periods:
     The cut is by dates, never shuffled: the model is trained on the past and judged on the
     future, as it will be used. Dates are inclusive, e.g. ``train_end="1988-12-31"``.
     """
-    series = _regular_series(series)
+    series = regular_series(series)
     train_end_ts, val_end_ts = pd.Timestamp(train_end), pd.Timestamp(val_end)
     if not train_end_ts < val_end_ts:
         raise ValueError(f"train_end ({train_end}) must come before val_end ({val_end}).")
@@ -97,7 +97,7 @@ class TrainingScaler:
 
     def fit(self, series: pd.Series) -> TrainingScaler:
         """Learn mean and sd from the values dated up to ``train_end`` (the rest is ignored)."""
-        series = _regular_series(series)
+        series = regular_series(series)
         train = series[series.index <= self.train_end].to_numpy(dtype=float)
         if len(train) < 2:
             raise ValueError("fewer than 2 values up to train_end: nothing to learn a scale from.")
@@ -172,7 +172,7 @@ def windows_for_period(
     values are known at forecast time, so that is not look-ahead. Returns x, y and the target
     dates.
     """
-    target = _regular_series(target, "target")
+    target = regular_series(target, "target")
     x, y, positions = make_windows(features, target.to_numpy(), window, horizon)
     dates = target.index[positions]
     keep = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
@@ -184,12 +184,12 @@ def windows_for_period(
 # ---------------------------------------------------------------------------------- baselines
 def persistence(series: pd.Series) -> pd.Series:
     """Forecast each step by the step before it ("tomorrow is like today")."""
-    return _regular_series(series).shift(1)
+    return regular_series(series).shift(1)
 
 
 def seasonal_naive(series: pd.Series, years: int = 1) -> pd.Series:
     """Forecast each date by the value on the same date ``years`` before (29 Feb → 28 Feb)."""
-    series = _regular_series(series)
+    series = regular_series(series)
     earlier = series.index - pd.DateOffset(years=years)
     return pd.Series(series.reindex(earlier).to_numpy(), index=series.index)
 
@@ -211,7 +211,7 @@ def seasonal_average(
     are then smoothed by a moving mean of that many neighbouring calendar days, wrapping round
     the new year: 8 years give only 8 values per calendar day, so the raw average is noisy.
     """
-    series = _regular_series(series)
+    series = regular_series(series)
     if not (isinstance(smooth, (int, np.integer)) and smooth >= 1 and smooth % 2 == 1):
         raise ValueError(f"smooth must be an odd whole number ≥ 1, got {smooth!r}.")
     train = series[series.index <= pd.Timestamp(train_end)]
@@ -232,7 +232,7 @@ def seasonal_naive_growth(series: pd.Series, season: int = 12) -> pd.Series:
     Forecast of step t: y[t − season] · (sum of the last ``season`` values) / (sum of the
     ``season`` values before those). Both sums end at t − 1, so only the past is used.
     """
-    series = _regular_series(series)
+    series = regular_series(series)
     values = series.to_numpy(dtype=float)
     forecast = np.full(len(values), np.nan)
     for t in range(2 * season, len(values)):
@@ -251,7 +251,7 @@ def seasonal_naive_mean_growth(series: pd.Series, train_end: str, season: int = 
     network: it is what a model of log seasonal differences that always predicted their
     training mean would forecast.
     """
-    series = _regular_series(series)
+    series = regular_series(series)
     if not (isinstance(season, (int, np.integer)) and season >= 1):
         raise ValueError(f"season must be a whole number ≥ 1, got {season!r}.")
     values = series.to_numpy(dtype=float)
@@ -450,20 +450,3 @@ def block_bootstrap(
         )
     low, high = np.quantile(resampled, [(1 - level) / 2, (1 + level) / 2])
     return Interval(estimate, float(low), float(high))
-
-
-# ---------------------------------------------------------------------------------- exercises
-def check_persistence_mae(answer: Any, series: pd.Series, train_end: str) -> Any:
-    """Exercise check: the MAE of persistence over the training period, computed out of sight.
-
-    The first training day has no day before it, so it is left out.
-    """
-    from helpers import checks
-
-    train = _regular_series(series)[: pd.Timestamp(train_end)]
-    expected = mae(train.iloc[1:], persistence(train).iloc[1:])
-    hint = (
-        "Persistence forecasts each day by the day before: compare train.iloc[1:] with "
-        "train.shift(1).iloc[1:] (or helpers' persistence), then average the absolute errors."
-    )
-    return checks.check_value(answer, expected, rtol=1e-3, hint=hint)

@@ -469,7 +469,7 @@ def paired_gain(
     return pd.DataFrame(rows).set_index("k")
 
 
-def _paired_and_unpaired_t(
+def paired_and_unpaired_t(
     results: pd.DataFrame, regime: str, baseline: str, k: int
 ) -> tuple[float, float]:
     """The t statistic of ``regime`` minus ``baseline`` at budget ``k``: draws paired, and not."""
@@ -490,39 +490,6 @@ def _paired_and_unpaired_t(
         (np.mean(a) - np.mean(b)) / math.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / n)
     )
     return paired, unpaired
-
-
-def check_paired_t(
-    answer: float, results: pd.DataFrame, regime: str, k: int, baseline: str = "scratch"
-):
-    """Exercise check: the paired t statistic of ``regime`` against ``baseline`` at budget ``k``.
-
-    The reference is computed here, out of the learner's sight, from the same ``results``. An
-    answer equal to the unpaired (Welch) statistic is told that it ignores the pairing; neither
-    value is ever printed.
-    """
-    from helpers import checks
-
-    paired, unpaired = _paired_and_unpaired_t(results, regime, baseline, k)
-    hint = (
-        "Pair first: one difference per draw (a pivot on 'draw' and 'regime', then subtract the"
-        " columns), then apply section 5's t formula to those differences (np.std with ddof=1)."
-    )
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):  # not answered yet, or not a number: check_value says which
-        return checks.check_value(answer, paired, rtol=1e-4, atol=1e-6, hint=hint)
-    if not math.isclose(paired, unpaired, rel_tol=1e-3) and math.isclose(
-        value, unpaired, rel_tol=1e-4, abs_tol=1e-6
-    ):
-        print(
-            f"{checks.WRONG} That is the t statistic of two independent samples: it compares "
-            "the two means with both spreads over draws and ignores that each draw gave both "
-            "regimes the same images."
-        )
-        print(f"   Hint: {hint}")
-        return checks.Feedback(False)
-    return checks.check_value(value, paired, rtol=1e-4, atol=1e-6, hint=hint)
 
 
 def plot_accuracy_vs_budget(results: pd.DataFrame, title: str = "") -> plt.Figure:

@@ -81,7 +81,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checks
+from helpers import checks, exercises
 from helpers import transfer as tr
 from helpers.datasets import CIFAR10_CLASSES, load_cifar10, load_mnist
 from helpers.plots import show_images
@@ -692,7 +692,7 @@ checks.check_digest(answer_preprocessing, "0397758cc947e155", exercise="12.2", h
 # %%
 answer_paired_t = ...  # a number
 
-tr.check_paired_t(answer_paired_t, results, "fine_tuning", BUDGETS[0], "feature_extraction")
+exercises.check_paired_t(answer_paired_t, results, "fine_tuning", BUDGETS[0], "feature_extraction")
 
 # %% [markdown]
 # **Exercise 4: how fast stored statistics drift.** Suppose the fine-tuning of section 6
@@ -743,7 +743,7 @@ print(
     f"{a.std(ddof=1):.4f} and {b.std(ddof=1):.4f}"
 )
 print(f"paired t {answer_paired_t:+.2f}, unpaired t {unpaired_t:+.2f}")
-assert tr.check_paired_t(answer_paired_t, results, "fine_tuning", BUDGETS[0], "feature_extraction")
+assert exercises.check_paired_t(answer_paired_t, results, "fine_tuning", BUDGETS[0], "feature_extraction")
 
 # %%
 # Exercise 4: each step keeps the share `momentum` of what was there, so ImageNet's part is

@@ -98,7 +98,6 @@ from helpers.datasets import load_mnist
 from helpers.gradients import (
     GradientNormLogger,
     activation_spreads,
-    check_sparsity,
     dense_layers,
     gradient_norms,
     init_variance,
@@ -1280,7 +1279,7 @@ checks.check_digest(answer_he_std, "8473b5ddebf8d433", exercise="13.1", hint=HIN
 # %%
 answer_sparsity = ...  # a number between 0 and 1
 
-check_sparsity(answer_sparsity, wide["L1 (1e-4)"], threshold=1e-3)
+exercises.check_sparsity(answer_sparsity, wide["L1 (1e-4)"], threshold=1e-3)
 
 # %% [markdown]
 # **Exercise 3: which remedy?** A 12-layer sigmoid network's first layer has a gradient norm
@@ -1326,7 +1325,7 @@ assert checks.check_digest(answer_he_std, "8473b5ddebf8d433", exercise="13.1", h
 first_kernel = keras.ops.convert_to_numpy(dense_layers(wide["L1 (1e-4)"])[0].kernel)
 answer_sparsity = float(np.mean(np.abs(first_kernel) < 1e-3))
 print(f"share of first-layer weights below 1e-3: {answer_sparsity:.3f}")
-assert check_sparsity(answer_sparsity, wide["L1 (1e-4)"], threshold=1e-3)
+assert exercises.check_sparsity(answer_sparsity, wide["L1 (1e-4)"], threshold=1e-3)
 
 # %%
 # Exercise 3: (b). Clipping never enlarges a gradient, and more epochs of steps 1e-9 times

@@ -85,7 +85,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from helpers import checks
+from helpers import checks, exercises
 from helpers import timeseries as ts
 from helpers.convolution import full_float32
 from helpers.crossval import fit_in_memory
@@ -1112,7 +1112,7 @@ checks.check_digest(answer_gru_params, "b7042e27a9594ac5", exercise="14.1", hint
 # %%
 answer_persistence_mae = ...  # a number in °C
 
-ts.check_persistence_mae(answer_persistence_mae, temperature, TRAIN_END)
+exercises.check_persistence_mae(answer_persistence_mae, temperature, TRAIN_END)
 
 # %% [markdown]
 # **Exercise 3: spot the look-ahead.** Each line describes a step of a forecasting set-up
@@ -1152,7 +1152,7 @@ assert gru_check.count_params() == answer_gru_params
 # %%
 # Exercise 2
 answer_persistence_mae = float(np.mean(np.abs(train.to_numpy()[1:] - train.to_numpy()[:-1])))
-assert ts.check_persistence_mae(answer_persistence_mae, temperature, TRAIN_END)
+assert exercises.check_persistence_mae(answer_persistence_mae, temperature, TRAIN_END)
 
 # %%
 # Exercise 3: (a) the filled 31 December holds half of 1 January, the very value the window

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import gradients
+from helpers import exercises, gradients
 
 RNG = np.random.default_rng(0)
 
@@ -183,8 +183,8 @@ def test_sparsity_and_its_check(capsys):
     values[0] = 1.0  # 4 of 12 weights non-zero
     kernel.assign(values)
     assert gradients.l1_sparsity(model) == pytest.approx(8 / 12)
-    assert gradients.check_sparsity(8 / 12, model)
-    assert not gradients.check_sparsity(0.5, model)
+    assert exercises.check_sparsity(8 / 12, model)
+    assert not exercises.check_sparsity(0.5, model)
     assert "0.666" not in capsys.readouterr().out
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import exercises
 from helpers import transfer as tr
 
 
@@ -218,7 +219,7 @@ def test_check_paired_t_accepts_the_paired_value_and_names_the_unpaired_one(caps
     d = a - 0.5
     paired = d.mean() / (d.std(ddof=1) / np.sqrt(3))
     unpaired = (a.mean() - 0.5) / np.sqrt((a.var(ddof=1) + 0.0) / 3)
-    check = tr.check_paired_t
+    check = exercises.check_paired_t
     assert check(paired, results, "fine_tuning", 5, "feature_extraction")
     assert not check(paired * 1.1, results, "fine_tuning", 5, "feature_extraction")
     capsys.readouterr()
