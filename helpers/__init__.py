@@ -1,6 +1,6 @@
 """Shared helpers of the course: set-up, datasets, plots, from-scratch maths and exercise checks.
 
-Every notebook starts with ``QUICK = helpers.setup()``. The submodules are imported on
+Every notebook starts with ``QUICK, SEED = helpers.setup()``. The submodules are imported on
 first use (``helpers.datasets``, ``helpers.plots``, ...) so that the set-up cell stays fast
 and TensorFlow is only loaded once its log noise has been turned down.
 """
@@ -13,10 +13,11 @@ import os
 # Must be set before TensorFlow is first imported anywhere.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from helpers.environment import SEED, quick_mode, report_env, seed, setup  # noqa: E402
+from helpers.environment import report_env, setup  # noqa: E402
 from helpers.results import record  # noqa: E402
+from helpers.settings import quick_mode, run_seeds, seed  # noqa: E402
 
-__all__ = ["SEED", "quick_mode", "record", "report_env", "seed", "setup"]
+__all__ = ["quick_mode", "record", "report_env", "run_seeds", "seed", "setup"]
 
 
 def __getattr__(name: str):

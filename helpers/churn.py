@@ -144,39 +144,3 @@ def build_model(
         metrics=[keras.metrics.AUC(name="auc"), "accuracy"],
     )
     return model
-
-
-def fit_with_early_stopping(
-    model: Any,
-    train: tuple[Any, Any],
-    val: tuple[Any, Any],
-    epochs: int = 200,
-    batch_size: int = 128,
-    patience: int = 15,
-    class_weight: dict[int, float] | None = None,
-    monitor: str = "val_loss",
-) -> Any:
-    """Train until the validation ``monitor`` stops improving, then restore the best weights.
-
-    The validation rows pick the epoch, so they are part of model selection: the test rows
-    must stay out of it. Monitor ``"val_auc"`` when training re-weights or resamples the
-    classes: the plain validation loss then measures a different objective. Returns the
-    Keras ``History``.
-    """
-    import keras
-
-    stop = keras.callbacks.EarlyStopping(
-        monitor=monitor,
-        mode="max" if "auc" in monitor else "min",
-        patience=patience,
-        restore_best_weights=True,
-    )
-    return model.fit(
-        *train,
-        validation_data=val,
-        epochs=epochs,
-        batch_size=batch_size,
-        class_weight=class_weight,
-        callbacks=[stop],
-        verbose=0,
-    )

@@ -262,22 +262,25 @@ def _leaf_layers(model: Any) -> Iterator[Any]:
 
 
 def macs_per_layer(model: Any) -> pd.DataFrame:
-    """Multiply-adds (MACs) per image of each ``Conv2D`` and ``Dense`` layer of a built model.
+    """Multiply-adds (MACs) per image of each ``Conv2D``, ``DepthwiseConv2D`` and ``Dense`` layer.
 
-    Both layers compute, at every output position, one product of their kernel with the
+    These layers compute, at every output position, one product of their kernel with the
     input values it covers, so their cost per image is *output positions x kernel size*:
 
     * ``Conv2D``: ``H_out * W_out * (k_h * k_w * C_in * C_out)``, because the same weights
       are applied at every one of the ``H_out * W_out`` positions (weight sharing: few
       parameters, much arithmetic);
+    * ``DepthwiseConv2D`` (MobileNet, lesson 12): ``H_out * W_out * (k_h * k_w * C_in * m)``,
+      each channel filtered on its own (``m`` filters per channel); grouped ``Conv2D`` has
+      ``C_in / groups`` in its kernel, so the same product counts it;
     * ``Dense``: ``N_in * N_out``, once per sample after a ``Flatten``.
 
     A MAC is two floating-point operations; training costs about three forward passes
     (lesson 07). Biases, batch normalisation, activations and pooling cost a few operations
     per *value*, not per weight and position, and are left out. Columns: ``layer``,
     ``type``, ``positions``, ``kernel_size`` (weights per position), ``macs``. Any other
-    layer with weights (Conv1D, DepthwiseConv2D, SeparableConv2D, LSTM, ...) is refused
-    rather than miscounted or silently left out.
+    layer with weights (Conv1D, SeparableConv2D, LSTM, ...) is refused rather than
+    miscounted or silently left out. Nested models (a MobileNet base) are opened up.
     """
     import keras
 
@@ -291,11 +294,12 @@ def macs_per_layer(model: Any) -> pd.DataFrame:
         )
     rows = []
     for layer in _leaf_layers(model):
-        if not isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+        counted = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.Dense)
+        if not isinstance(layer, counted):
             if layer.weights and not isinstance(layer, keras.layers.BatchNormalization):
                 raise ValueError(
                     f"Layer {layer.name!r} ({type(layer).__name__}) has weights but is neither "
-                    "Conv2D nor Dense: count it by hand."
+                    "Conv2D, DepthwiseConv2D nor Dense: count it by hand."
                 )
             continue  # pooling, batch norm, activations, dropout, flatten, Random* layers
         kernel = layer.kernel

@@ -9,69 +9,16 @@ fold's training rows; the fold's test rows are touched once, to score the final 
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
 
-
-def fit_in_memory(
-    model: keras.Model,
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    epochs: int,
-    batch_size: int,
-    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
-    callbacks: Sequence[keras.callbacks.Callback] = (),
-    seed: int = 0,
-) -> keras.callbacks.History:
-    """``model.fit`` on small in-memory arrays, several times faster than passing NumPy arrays.
-
-    Given NumPy arrays, Keras builds a new input pipeline every epoch, and on a few hundred
-    rows starting it costs more than the training itself. Here the data become one shuffled,
-    endlessly repeated ``tf.data`` pipeline, started once; ``steps_per_epoch`` marks where an
-    epoch ends, so each epoch still sees every row once, in a new order.
-    """
-    x = np.asarray(x, dtype="float32")
-    y = np.asarray(y)
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} rows but y has {len(y)}: they must match row for row.")
-    train = (
-        tf.data.Dataset.from_tensor_slices((x, y))
-        .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-        .repeat()
-    )
-    extra: dict[str, Any] = {}
-    if validation_data is not None:
-        x_val, y_val = np.asarray(validation_data[0], dtype="float32"), validation_data[1]
-        extra["validation_data"] = (
-            tf.data.Dataset.from_tensor_slices((x_val, np.asarray(y_val)))
-            .batch(len(x_val))
-            .repeat()
-        )
-        extra["validation_steps"] = 1
-    if model.optimizer is not None and not model.optimizer.built:  # a model never trained
-        # On JAX, fit builds a new model's loss and metrics from the first batch it draws, and
-        # from this endless pipeline that batch is then missing from the first epoch: the first
-        # run would differ from every later one from the same weights. Build them apart.
-        model.evaluate(x[:batch_size], y[:batch_size], verbose=0)
-    return model.fit(
-        train,
-        epochs=epochs,
-        steps_per_epoch=math.ceil(len(x) / batch_size),
-        callbacks=list(callbacks),
-        shuffle=False,  # the pipeline shuffles itself
-        verbose=0,
-        **extra,
-    )
+from helpers.training import fit_in_memory
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,8 @@ download to one dropped connection, nor wait forever on a server that has stalle
 - says what went wrong in words that point at the cure, e.g. certificate verification
   failing (a Python without its certificates) apart from a network that is down.
 
-Concurrent downloads (two notebooks at once) never share a file: each process writes its own
-``<file>.<random>.part`` and renames it into place only after the check. A partial download
-is taken over by atomically renaming ``<file>.partial`` to the taker's own name, so only one
-process can take it.
+Concurrent downloads (two notebooks at once) never share a file: ``helpers.cache_files`` gives
+each process a working file of its own and keeps what a stopped download leaves for the next.
 """
 
 from __future__ import annotations
@@ -31,7 +29,6 @@ import http.client
 import os
 import re
 import ssl
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -44,12 +41,22 @@ from typing import BinaryIO
 
 from tqdm import tqdm
 
+from helpers.cache_files import (
+    CacheNotWritable,
+    _claim,
+    _install,
+    _release,
+    _size,
+    _target_name,
+    partial_path,
+    reason,
+)
+
 CONNECT_TIMEOUT_S = 10.0  # a host silent this long (to connect, to answer, between reads)
 RATE_WINDOW_S = 30.0  # the recent rate is averaged over this many seconds
 MAX_REMAINING_S = 2 * 3600.0  # a source whose recent rate needs longer for the rest is given up
 RESUME_ATTEMPTS = 3  # reconnections per source after a connection dropped part-way
 RESUME_PAUSE_S = 2.0  # wait before reconnecting, e.g. while Wi-Fi comes back
-STALE_PART_S = 600.0  # a working file untouched this long belongs to a killed process
 
 ADVICE = {
     "certificate": (
@@ -80,10 +87,6 @@ class TooSlow(Exception):
     """A source whose recent rate would take longer than ``MAX_REMAINING_S`` for the rest."""
 
 
-class CacheNotWritable(Exception):
-    """The cache folder cannot take the file: a local problem, not a network one."""
-
-
 class _Dropped(Exception):
     """The connection ended before the whole file arrived (closed, reset or silent)."""
 
@@ -102,11 +105,6 @@ class Attempts:
     causes: set[str] = field(default_factory=set)
 
 
-def reason(error: BaseException) -> str:
-    """An error in a few words: the OS's message where there is one."""
-    return getattr(error, "strerror", None) or str(error) or repr(error)
-
-
 def megabytes(size: int) -> str:
     """A size as people read it: "9.9 MB", or "29 kB" below 0.1 MB."""
     return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
@@ -119,11 +117,6 @@ def sha256_of(path: Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def partial_path(target: Path) -> Path:
-    """Where an unfinished download of ``target`` waits to be resumed: ``<file>.partial``."""
-    return target.with_name(target.name + ".partial")
 
 
 class RateWatch:
@@ -160,82 +153,6 @@ class RateWatch:
                 f"missing {megabytes(missing)} would take {needs} "
                 f"(the limit is {self.max_remaining_s / 3600:g} h)"
             )
-
-
-def sweep(folder: Path) -> None:
-    """Keep for resuming, or delete, the working files of killed downloads; delete the
-    ``.sha256-ok`` markers of older versions (nothing on disk vouches for a file).
-
-    A download killed by SIGKILL (or SIGTERM, which Python does not turn into an exception)
-    cannot clean up after itself; a live one writes to its file at least every
-    ``CONNECT_TIMEOUT_S`` seconds, so one untouched for ``STALE_PART_S`` is left over. It
-    becomes ``<file>.partial`` for the next download to resume, unless one is there already.
-    """
-    now = time.time()
-    for path in [*folder.glob("*.part"), *folder.glob("*.sha256-ok")]:
-        try:
-            if path.suffix == ".sha256-ok":
-                path.unlink()
-            elif now - path.stat().st_mtime >= STALE_PART_S:
-                released = partial_path(folder / _target_name(path))
-                if released.exists():
-                    path.unlink()
-                else:
-                    os.replace(path, released)  # a race here only loses some progress
-        except OSError:
-            pass  # another process swept it, or the cache is read-only: nothing to do
-
-
-def _target_name(work: Path) -> str:
-    """The file a working file ``<file>.<random>.part`` is for."""
-    return work.name.removesuffix(".part").rsplit(".", 1)[0]
-
-
-def _size(path: Path) -> int:
-    """The size of a file, 0 if it is not there."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
-def _claim(target: Path) -> Path:
-    """A working file of this process's own beside ``target``, holding the partial download
-    if one is waiting (renaming is atomic: of two processes, only one gets it)."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
-        os.close(fd)
-    except OSError as error:
-        raise CacheNotWritable(reason(error)) from error
-    with contextlib.suppress(OSError):  # nothing to resume, or another process took it
-        os.replace(partial_path(target), name)
-    return Path(name)
-
-
-def _release(work: Path, target: Path) -> None:
-    """Leave an unfinished download where the next one looks for it; drop an empty one."""
-    with contextlib.suppress(OSError):  # gone already (renamed into place), or read-only
-        if _size(work):
-            os.replace(work, partial_path(target))
-        else:
-            work.unlink()
-
-
-def _install(work: Path, target: Path) -> None:
-    """Rename a checked download into place, readable as the umask allows (mkstemp's 0600
-    would lock other users out of a shared cache)."""
-    try:
-        os.chmod(work, 0o666 & ~_umask())
-        os.replace(work, target)
-    except OSError as error:
-        raise CacheNotWritable(reason(error)) from error
 
 
 def _start(response: http.client.HTTPResponse, have: int, size: int) -> int | None:

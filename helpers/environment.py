@@ -6,28 +6,10 @@ import contextlib
 import os
 import platform
 import sys
+from typing import NamedTuple
 
-SEED = 42
-MAX_SEED = 2**32 - 1
-QUICK_ENV = "DLCOURSE_QUICK"
-SEED_ENV = "DLCOURSE_SEED"
-_TRUE_WORDS = {"1", "true", "yes", "on"}
-_FALSE_WORDS = {"", "0", "false", "no", "off"}
-
-
-def quick_mode() -> bool:
-    """True when ``DLCOURSE_QUICK`` is truthy: small data and few epochs, for the test suite.
-
-    A learner never needs it; full mode is the default and what the README's numbers report.
-    """
-    value = os.environ.get(QUICK_ENV, "").strip().lower()
-    if value in _TRUE_WORDS:
-        return True
-    if value in _FALSE_WORDS:
-        return False
-    raise ValueError(
-        f"{QUICK_ENV}={value!r} is neither on nor off: use 1/true/yes/on or 0/false/no/off."
-    )
+from helpers import settings
+from helpers.settings import quick_mode, seed
 
 
 @contextlib.contextmanager
@@ -127,32 +109,20 @@ def _register_magic() -> None:
         shell.register_magic_function(needs_backend, magic_kind="cell")
 
 
-def seed() -> int:
-    """The seed of this run: ``DLCOURSE_SEED`` if set (to repeat a lesson over seeds), else 42."""
-    value = os.environ.get(SEED_ENV, "").strip()
-    if not value:
-        return SEED
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(
-            f"{SEED_ENV}={value!r} is not a whole number: set it to e.g. 0, 1 or 2."
-        ) from None
-    if not 0 <= number <= MAX_SEED:  # NumPy's and Keras's seeds are unsigned 32-bit numbers
-        raise ValueError(
-            f"{SEED_ENV}={value} is out of range: use a whole number from 0 to {MAX_SEED},"
-            " e.g. 0, 1 or 2."
-        )
-    return number
+class Run(NamedTuple):
+    """What a lesson needs to know about its run: ``QUICK, SEED = helpers.setup()``."""
+
+    quick: bool  # small data and few epochs (DLCOURSE_QUICK, set by the test suite)
+    seed: int  # the seed every generator was set from (DLCOURSE_SEED, default 42)
 
 
-def setup() -> bool:
-    """Seed Python, NumPy and TensorFlow, quiet the logs, print one line; return QUICK.
+def setup() -> Run:
+    """Seed Python, NumPy and the backend, quiet the logs, print a line; return QUICK and the seed.
 
     ``keras.utils.set_random_seed`` seeds all three generators at once, so a lesson run twice
     on the same machine gives the same numbers (after ``keras.backend.clear_session``, which
-    also resets Keras's own generator and layer names). Lessons that need a seed of their own (a
-    data split, a cross-validation) take it from ``helpers.seed()``.
+    also resets Keras's own generator and layer names). A lesson seeds its data splits and
+    repeats from the seed returned (``helpers.run_seeds`` derives the seeds of repeats).
     """
     quick = quick_mode()
     seed_value = seed()
@@ -179,7 +149,7 @@ def setup() -> bool:
         f"Python {platform.python_version()} | Keras {keras.__version__} on "
         f"{_backend_version(backend)} | {device} | mode: {mode} | seed {seed_value}"
     )
-    return quick
+    return Run(quick, seed_value)
 
 
 def report_env() -> str:
@@ -207,8 +177,10 @@ def report_env() -> str:
         " (TensorFlow's own list, whichever backend Keras runs)",
         f"quick mode  {quick_mode()}",
     ]
-    for name in ("DLCOURSE_DATA_DIR", "DLCOURSE_DATA_MIRROR", "CUDA_VISIBLE_DEVICES"):
-        lines.append(f"{name:<11} {os.environ.get(name, '(not set)')}")
+    mirrors = os.pathsep.join(map(str, settings.mirror_dirs()))
+    lines.append(f"{settings.DATA_DIR:<11} {settings.data_dir() or '(not set)'}")
+    lines.append(f"{settings.DATA_MIRROR:<11} {mirrors or '(not set)'}")
+    lines.append(f"CUDA_VISIBLE_DEVICES {os.environ.get('CUDA_VISIBLE_DEVICES', '(not set)')}")
     text = "\n".join(lines)
     print(text)
     return text

@@ -208,8 +208,9 @@ def bootstrap_f1(
         flagged = predicted[index] == 1
         tp = np.sum(flagged & (truth == 1), axis=1)
         wrong = np.sum(flagged != (truth == 1), axis=1)  # FP + FN
-        boot[name] = np.divide(2 * tp, 2 * tp + wrong, out=np.zeros(n_boot),
-                               where=(2 * tp + wrong) > 0)
+        boot[name] = np.divide(
+            2 * tp, 2 * tp + wrong, out=np.zeros(n_boot), where=(2 * tp + wrong) > 0
+        )
     table = pd.DataFrame(
         {
             "f1": point,

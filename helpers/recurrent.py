@@ -20,10 +20,7 @@ from typing import Any
 
 import numpy as np
 
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """The logistic function 1 / (1 + e^(−z)), Keras's default gate activation."""
-    return 1.0 / (1.0 + np.exp(-z))
+from helpers.activations import sigmoid  # Keras's default gate activation
 
 
 def _unpack(weights: Sequence[Any], units_times: int, name: str) -> list[np.ndarray]:

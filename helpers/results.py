@@ -2,18 +2,14 @@
 
 A notebook ends with e.g. ``helpers.record("08", accuracy=acc, roc_auc=auc)``: it prints the
 numbers and, when ``DLCOURSE_RESULTS`` names a file, appends them there as one JSON line
-with the seed and mode, for ``python -m helpers.measure`` to summarise.
+with the seed and mode, for ``python -m tools.measure`` to summarise.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
-from helpers.environment import quick_mode, seed
-
-RESULTS_ENV = "DLCOURSE_RESULTS"
+from helpers.settings import quick_mode, results_file, seed
 
 
 def record(lesson: str, **metrics: float) -> None:
@@ -26,7 +22,7 @@ def record(lesson: str, **metrics: float) -> None:
     row = {"lesson": lesson, "seed": seed(), "quick": quick_mode()}
     row.update({name: float(value) for name, value in metrics.items()})
     print("Result:", ", ".join(f"{name} = {float(value):.4f}" for name, value in metrics.items()))
-    target = os.environ.get(RESULTS_ENV)
+    target = results_file()
     if target:
-        with Path(target).open("a", encoding="utf-8") as file:
+        with target.open("a", encoding="utf-8") as file:
             file.write(json.dumps(row) + "\n")

@@ -1,6 +1,6 @@
-"""Transfer learning, small enough for a CPU: reuse what a network learnt on one task for another.
+"""Lesson 12: transfer learning on a CPU, reusing what a network learnt for another task.
 
-Two settings, both in lesson 12:
+Two settings (the small CNN's architecture is in the lesson itself):
 
 * **MNIST 0-4 → 5-9 (offline, real data).** A small CNN *base* is pre-trained on digits 0-4;
   digits 5-9 (labels remapped to 0-4) are then learnt from a few labelled images per class in
@@ -24,10 +24,7 @@ model, to score it, and never choose anything.
 from __future__ import annotations
 
 import math
-import time
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import keras
 import matplotlib.pyplot as plt
@@ -36,7 +33,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.model_selection import train_test_split
 
-from helpers.crossval import fit_in_memory
+from helpers.training import TrainSettings, fit_fixed_steps, reset_training
 
 REGIMES = ("scratch", "feature_extraction", "fine_tuning")
 REGIME_LABELS = {
@@ -106,28 +103,7 @@ def as_images(x: np.ndarray) -> np.ndarray:
     return x.astype("float32")
 
 
-# ----------------------------------------------------------------------------- the small CNN
-def build_base(input_shape: tuple[int, int, int] = (28, 28, 1)) -> keras.Sequential:
-    """Two convolution blocks: images in, 5 x 5 x 64 = 1,600 features out (flattened).
-
-    The features are the last convolution block's maps, not a dense layer's: a dense layer
-    trained on digits 0-4 specialises in telling those apart, while strokes and their positions
-    serve any digit. The layers are named so that the top can be unfrozen by name (``conv2``).
-    """
-    return keras.Sequential(
-        [
-            keras.Input(shape=input_shape),
-            keras.layers.Rescaling(1 / 255, name="scale"),
-            keras.layers.Conv2D(32, 3, activation="relu", name="conv1"),
-            keras.layers.MaxPooling2D(name="pool1"),
-            keras.layers.Conv2D(64, 3, activation="relu", name="conv2"),
-            keras.layers.MaxPooling2D(name="pool2"),
-            keras.layers.Flatten(name="flatten"),
-        ],
-        name="base",
-    )
-
-
+# ----------------------------------------------------------------------------- base and head
 def build_head(n_features: int, n_classes: int) -> keras.Sequential:
     """The classifier on top of the base: one dense layer, one logit per class.
 
@@ -153,12 +129,6 @@ def with_head(base: keras.Model, head: keras.Model) -> keras.Model:
     inputs = keras.Input(shape=base.input_shape[1:])
     features = base(inputs, training=False)
     return keras.Model(inputs, head(features), name=f"{base.name}_{head.name}")
-
-
-def build_classifier(n_classes: int, input_shape=(28, 28, 1)) -> keras.Model:
-    """A fresh base and head with random weights: the architecture of every regime."""
-    base = build_base(input_shape)
-    return with_head(base, build_head(base.output_shape[-1], n_classes))
 
 
 def copy_model(model: keras.Model) -> keras.Model:
@@ -197,25 +167,6 @@ def compile_for_labels(model: keras.Model, learning_rate: float) -> keras.Model:
 
 
 # ----------------------------------------------------------------------------- training
-@dataclass(frozen=True)
-class TrainSettings:
-    """How every regime is trained: the same procedure, so the comparison is fair.
-
-    ``steps`` and ``min_epochs`` fix how long every regime trains on a label budget (see
-    ``fit_fixed_steps``); ``max_epochs``, ``patience`` and ``val_fraction`` are for early
-    stopping where validation data is plentiful (pre-training, the CIFAR-10 head).
-    """
-
-    steps: int = 200
-    min_epochs: int = 20
-    max_epochs: int = 200
-    patience: int = 20
-    batch_size: int = 16
-    learning_rate: float = 1e-3
-    fine_tune_learning_rate: float = 1e-4
-    val_fraction: float = 0.2
-
-
 def budget_split(
     x: np.ndarray, y: np.ndarray, seed: int, val_fraction: float = 0.2
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -232,51 +183,6 @@ def budget_split(
     return x_fit, y_fit, x_val, y_val
 
 
-def fit_early_stopping(
-    model: keras.Model,
-    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    settings: TrainSettings,
-    seed: int,
-) -> int:
-    """Train on ``data = (x_fit, y_fit, x_val, y_val)`` with early stopping on the validation
-    loss (best weights restored); return the number of epochs kept."""
-    x_fit, y_fit, x_val, y_val = data
-    stop = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=settings.patience, restore_best_weights=True
-    )
-    history = fit_in_memory(
-        model,
-        x_fit,
-        y_fit,
-        validation_data=(x_val, y_val),
-        epochs=settings.max_epochs,
-        batch_size=min(settings.batch_size, len(x_fit)),
-        callbacks=[stop],
-        seed=seed,
-    )
-    return int(np.argmin(history.history["val_loss"])) + 1
-
-
-def fit_fixed_steps(
-    model: keras.Model, data: tuple[np.ndarray, np.ndarray], settings: TrainSettings, seed: int
-) -> int:
-    """Train on all of ``data = (x, y)`` for about ``settings.steps`` gradient steps, in whole
-    epochs and at least ``settings.min_epochs`` of them; return the number of epochs.
-
-    No validation split and no early stopping: with a handful of labels per class, either would
-    spend labels on a choice that one image per class cannot make reliably. Every regime gets
-    the same training: the same steps on small budgets, and on large ones enough epochs
-    (``min_epochs``) to see every image many times.
-    """
-    x, y = _images_and_labels(*data)
-    if not isinstance(settings.steps, (int, np.integer)) or settings.steps < 1:
-        raise ValueError(f"settings.steps must be a positive whole number, got {settings.steps}.")
-    batch_size = min(settings.batch_size, len(x))
-    epochs = max(1, settings.min_epochs, round(settings.steps / math.ceil(len(x) / batch_size)))
-    fit_in_memory(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed)
-    return epochs
-
-
 def extract_features(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """What ``model`` computes for ``x`` in inference mode, batch by batch, as one NumPy array.
 
@@ -291,20 +197,6 @@ def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
     """Share of images whose largest logit is the true class (inference mode)."""
     logits = extract_features(model, x)
     return float(np.mean(np.argmax(logits, axis=1) == np.asarray(y)))
-
-
-def _restart(model: keras.Model, weights: list[np.ndarray]) -> None:
-    """Give a compiled model new weights and a fresh optimiser (Adam's moments and step at 0).
-
-    Re-using one compiled model for every draw avoids tracing its training step again each
-    time, which on a CPU costs more than training on a few dozen images.
-    """
-    model.set_weights(weights)
-    optimizer = model.optimizer
-    if optimizer.built:
-        for variable in optimizer.variables:
-            if variable.name != "learning_rate":  # the step count and the moments
-                variable.assign(keras.ops.zeros(variable.shape, variable.dtype))  # any backend
 
 
 class Regimes:
@@ -336,9 +228,9 @@ class Regimes:
         self.base = copy_model(pretrained_base)
         self.base.trainable = False
         n_features = self.base.output_shape[-1]
-        shape = self.base.input_shape[1:]
+        fresh_base = keras.models.clone_model(pretrained_base)  # same layers, new random weights
         self._scratch = compile_for_labels(
-            build_classifier(n_classes, shape), settings.learning_rate
+            with_head(fresh_base, build_head(n_features, n_classes)), settings.learning_rate
         )
         self._head = compile_for_labels(build_head(n_features, n_classes), settings.learning_rate)
         tuned_base = copy_model(pretrained_base)
@@ -354,13 +246,13 @@ class Regimes:
 
     def scratch(self, data: tuple, seed: int) -> keras.Model:
         keras.utils.set_random_seed(seed)
-        _restart(self._scratch, keras.models.clone_model(self._scratch).get_weights())
+        reset_training(self._scratch, keras.models.clone_model(self._scratch).get_weights())
         fit_fixed_steps(self._scratch, data, self.settings, seed)
         return self._scratch
 
     def feature_extraction(self, features: tuple, seed: int) -> keras.Model:
         keras.utils.set_random_seed(seed)
-        _restart(self._head, keras.models.clone_model(self._head).get_weights())
+        reset_training(self._head, keras.models.clone_model(self._head).get_weights())
         fit_fixed_steps(self._head, features, self.settings, seed)
         return self._head
 
@@ -368,7 +260,7 @@ class Regimes:
         if not self._head.optimizer.built:
             raise RuntimeError("Train the head first: call feature_extraction(...) before.")
         keras.utils.set_random_seed(seed)
-        _restart(self._tuned, self.base.get_weights() + self._head.get_weights())
+        reset_training(self._tuned, self.base.get_weights() + self._head.get_weights())
         fit_fixed_steps(self._tuned, data, self.settings, seed)
         return self._tuned
 
@@ -519,170 +411,3 @@ def plot_accuracy_vs_budget(results: pd.DataFrame, title: str = "") -> plt.Figur
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
-
-
-# ----------------------------------------------------------------------------- MobileNetV2
-class WeightsUnavailable(RuntimeError):
-    """The ImageNet weights of a ``keras.applications`` model could not be had."""
-
-
-class UntrainedBaseWarning(UserWarning):
-    """A base with random weights replaces the ImageNet one (QUICK mode only)."""
-
-
-MOBILENET_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
-MOBILENET_SIZES = (96, 128, 160, 192, 224)
-MOBILENET_ALPHAS = (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)
-
-
-def mobilenet_weights_file(size: int, alpha: float) -> str:
-    """The file name under which Keras publishes (and caches) MobileNetV2's headless weights."""
-    if size not in MOBILENET_SIZES or alpha not in MOBILENET_ALPHAS:
-        raise ValueError(
-            f"ImageNet weights exist for sizes {MOBILENET_SIZES} and widths alpha in "
-            f"{MOBILENET_ALPHAS}; got size {size}, alpha {alpha}."
-        )
-    return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{size}_no_top.h5"
-
-
-def load_mobilenet_base(
-    size: int = 96, alpha: float = 0.35, allow_untrained: bool = False
-) -> tuple[keras.Model, bool]:
-    """MobileNetV2 without its classifier, global-average-pooled: ``(base, pretrained)``.
-
-    The ImageNet weights come through Keras, which downloads them once into
-    ``~/.keras/models/`` (``$KERAS_HOME/models/``). When they cannot be had (offline), this
-    raises ``WeightsUnavailable`` saying what to do, unless ``allow_untrained``: then it returns
-    a base with *random* weights, announced loudly, whose features mean nothing (QUICK mode
-    only, so that the lesson's code still runs in the test suite).
-    """
-    name = mobilenet_weights_file(size, alpha)
-    try:
-        path = keras.utils.get_file(name, MOBILENET_WEIGHTS_URL + name, cache_subdir="models")
-    except Exception as error:  # get_file raises a bare Exception when the download fails
-        why = str(error).splitlines()[0] if str(error) else type(error).__name__
-        if not allow_untrained:
-            raise WeightsUnavailable(
-                f"The ImageNet weights of MobileNetV2 ({name}) could not be downloaded: {why}\n"
-                "What to do: run this lesson once with internet access (Keras keeps the file in"
-                " ~/.keras/models/), or download it from\n"
-                f"  {MOBILENET_WEIGHTS_URL + name}\n"
-                "on another machine and copy it into ~/.keras/models/ here."
-            ) from error
-        message = (
-            "MobileNetV2's ImageNet weights could not be had, so QUICK mode uses an UNTRAINED "
-            "base (random weights). Everything computed from it below, accuracy included, "
-            "is MEANINGLESS: it only shows that the code runs."
-        )
-        print(f"{'!' * 78}\n{message}\nWhy: {why}\n{'!' * 78}")
-        warnings.warn(message, UntrainedBaseWarning, stacklevel=2)
-        path = None
-    base = keras.applications.MobileNetV2(
-        input_shape=(size, size, 3), alpha=alpha, include_top=False, weights=path, pooling="avg"
-    )
-    return base, path is not None
-
-
-def prepare_images(images, size: int):
-    """uint8 RGB images (N, H, W, 3) → upscaled to size x size, then MobileNetV2's own
-    ``preprocess_input`` (pixels to [-1, 1]); works on arrays and tensors.
-
-    CIFAR-10 is RGB, as MobileNetV2 expects: no channel flip. This is the reference that
-    ``mobilenet_preprocessing`` reproduces with two layers.
-    """
-    resized = keras.ops.image.resize(keras.ops.cast(images, "float32"), (size, size))
-    return keras.applications.mobilenet_v2.preprocess_input(resized)
-
-
-def mobilenet_preprocessing(size: int) -> keras.Sequential:
-    """``prepare_images`` as layers: bilinear ``Resizing`` to size x size, then
-    ``Rescaling(1 / 127.5, offset=-1)``, which is what ``mobilenet_v2.preprocess_input`` computes.
-
-    Layers, not a ``Lambda`` around a Python function, so that a model containing them saves
-    and loads with Keras's default ``safe_mode``.
-    """
-    if not isinstance(size, (int, np.integer)) or size < 32:
-        raise ValueError(f"size must be a whole number of pixels, at least 32; got {size!r}.")
-    return keras.Sequential(
-        [
-            keras.layers.Resizing(size, size, interpolation="bilinear"),
-            keras.layers.Rescaling(1 / 127.5, offset=-1.0),
-        ],
-        name="prepare",
-    )
-
-
-def _small_images_model(base: keras.Model, size: int, head: keras.Model | None = None):
-    """Small RGB images in, ``base`` features (or ``head`` logits) out: upscaled and
-    preprocessed inside the model, the base called with ``training=False``."""
-    inputs = keras.Input(shape=(None, None, 3))
-    features = base(mobilenet_preprocessing(size)(inputs), training=False)
-    outputs = features if head is None else head(features)
-    name = "mobilenet_v2_features" if head is None else "mobilenet_v2_transfer"
-    return keras.Model(inputs, outputs, name=name)
-
-
-def mobilenet_features(
-    base: keras.Model, images: np.ndarray, size: int, batch_size: int = 64
-) -> tuple[np.ndarray, float]:
-    """Features of ``images`` from the frozen base, batch by batch: ``(features, images_per_s)``.
-
-    Each batch is upscaled and preprocessed on the fly, inside the model, then passed through
-    ``base(batch, training=False)``. At 96 pixels a side an image takes about 110 kB in
-    float32 (the original, 32 pixels in uint8, 3 kB): the whole set upscaled at once would
-    hold 1.1 GB for 10,000 images (5.5 GB for CIFAR-10's 50,000); one batch needs a few MB.
-    The rate is measured on whole batches after the first, which compiles the forward pass;
-    a last, smaller batch is left out of it, since a new batch shape compiles again.
-    """
-    images = np.asarray(images)
-    if images.ndim != 4 or images.shape[-1] != 3:
-        raise ValueError(f"Expected RGB images (N, H, W, 3), got shape {images.shape}.")
-    timed = (len(images) - batch_size) // batch_size * batch_size  # whole batches after the first
-    if timed == 0:
-        raise ValueError(
-            f"Give at least two batches ({2 * batch_size} images), so the rate can be measured."
-        )
-    model = _small_images_model(base, size)
-    images = images.astype("float32")
-    parts = [extract_features(model, images[:batch_size], batch_size)]
-    start = time.perf_counter()
-    parts.append(extract_features(model, images[batch_size : batch_size + timed], batch_size))
-    rate = timed / (time.perf_counter() - start)
-    if batch_size + timed < len(images):
-        parts.append(extract_features(model, images[batch_size + timed :], batch_size))
-    return np.concatenate(parts), rate
-
-
-def mobilenet_classifier(base: keras.Model, head: keras.Model, size: int) -> keras.Model:
-    """Small RGB images in, logits out: upscale and preprocess (``mobilenet_preprocessing``),
-    ``base(training=False)``, then ``head``. Built from layers only, so it saves and loads."""
-    return _small_images_model(base, size, head)
-
-
-def conv_macs(model: keras.Model) -> int:
-    """Multiply-adds of one image's forward pass through ``model``'s convolutions and dense
-    layers (nested models included), counted from the layers' shapes.
-
-    ``Conv2D``: output positions x kernel area x input channels per group x filters;
-    ``DepthwiseConv2D``: output positions x kernel area x channels x depth multiplier;
-    ``Dense``: positions x inputs x units. Batch normalisation, activations, additions and
-    pooling cost a few operations per value, not per weight and value, and are left out; the
-    counts then agree with those published for MobileNetV2 (the tests compare them).
-    """
-    if not isinstance(model, keras.Model) or not model.built:
-        raise ValueError("Give a built Keras model (one made from keras.Input, or called once).")
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            total += conv_macs(layer)
-            continue
-        if not isinstance(
-            layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.Dense)
-        ):
-            continue
-        # Every kernel holds one weight per multiply-add at one output position: (kh, kw,
-        # c_in / groups, filters) for Conv2D, (kh, kw, c_in, multiplier) for DepthwiseConv2D,
-        # (inputs, units) for Dense; the output's axes between batch and channels are positions.
-        positions = math.prod(layer.output.shape[1:-1])
-        total += int(positions) * math.prod(layer.kernel.shape)
-    return total

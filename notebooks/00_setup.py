@@ -23,7 +23,7 @@
 # stored and how to download them all ahead of time, how to run a lesson on Keras's TensorFlow or
 # JAX backend, and whether that backend sees a GPU.
 #
-# ## Running the course
+# ## 1. Running the course
 #
 # **On your own machine** (Python 3.10 to 3.13, the versions TensorFlow supports), from the
 # course folder:
@@ -59,7 +59,7 @@
 # forgets your edits when it closes. For a GPU on Colab choose Runtime → Change runtime type
 # → GPU *before* running the first cell; on Kaggle, Settings → Accelerator.
 #
-# ## The set-up cell
+# ## 2. The set-up cell
 #
 # Every lesson opens with the same cell, the one below. It
 #
@@ -95,17 +95,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -114,13 +120,15 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %% [markdown]
-# ## QUICK mode and full mode
+# ## 3. QUICK mode and full mode
 #
 # **Full mode** is the default and what you should run: full data sets and enough epochs to
 # reach the results the README lists. **QUICK mode** exists for the course's automated tests: with
@@ -130,10 +138,9 @@ QUICK = helpers.setup()
 
 # %%
 print("This notebook runs in", "QUICK" if QUICK else "full", "mode.")
-assert QUICK == helpers.quick_mode()
 
 # %% [markdown]
-# ## What is installed
+# ## 4. What is installed
 #
 # `helpers.report_env()` prints what a bug report needs: paste its output when you ask for help.
 
@@ -141,7 +148,7 @@ assert QUICK == helpers.quick_mode()
 environment = helpers.report_env()
 
 # %% [markdown]
-# ## Choosing a backend: TensorFlow or JAX
+# ## 5. Choosing a backend: TensorFlow or JAX
 #
 # Keras 3 runs the same model code on several *backends*, the libraries that do the arithmetic.
 # The course is tested on two: **TensorFlow** (the default) and **JAX**. The PyTorch backend
@@ -174,15 +181,23 @@ import keras
 ASK = "import keras; print(keras.backend.backend())"
 in_new_process = {}
 for backend in ("tensorflow", "jax"):
-    child = subprocess.run([sys.executable, "-c", ASK], capture_output=True, text=True,
-                           env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    in_new_process[backend] = child.stdout.strip().splitlines()[-1] if child.stdout else child.stderr
+    child = subprocess.run(
+        [sys.executable, "-c", ASK],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    in_new_process[backend] = (
+        child.stdout.strip().splitlines()[-1] if child.stdout else child.stderr
+    )
 running = keras.backend.backend()
 os.environ["KERAS_BACKEND"] = "jax" if running == "tensorflow" else "tensorflow"  # too late
 print("a new process with KERAS_BACKEND=tensorflow runs:", in_new_process["tensorflow"])
 print("a new process with KERAS_BACKEND=jax runs:       ", in_new_process["jax"])
-print(f"this kernel, after setting KERAS_BACKEND={os.environ['KERAS_BACKEND']}: still",
-      keras.backend.backend())
+print(
+    f"this kernel, after setting KERAS_BACKEND={os.environ['KERAS_BACKEND']}: still",
+    keras.backend.backend(),
+)
 os.environ["KERAS_BACKEND"] = running  # put it back: this kernel's children inherit it
 
 # %%
@@ -191,7 +206,7 @@ assert in_new_process == {"tensorflow": "tensorflow", "jax": "jax"}, in_new_proc
 assert keras.backend.backend() == running
 
 # %% [markdown]
-# ## Is there a GPU?
+# ## 6. Is there a GPU?
 #
 # Keras uses a GPU without any change to the code when its backend sees one. On a laptop
 # without an NVIDIA GPU the list below is empty and everything runs on the CPU, which is fine
@@ -205,14 +220,16 @@ assert keras.backend.backend() == running
 # %%
 from helpers.environment import accelerators
 
-print(f"GPUs that Keras's backend ({keras.backend.backend()}) sees:",
-      accelerators() or "none, running on the CPU")
+print(
+    f"GPUs that Keras's backend ({keras.backend.backend()}) sees:",
+    accelerators() or "none, running on the CPU",
+)
 x = keras.random.normal((256, 256))
 product = keras.ops.matmul(x, x)  # a tensor of the backend: each says in its own way where it is
 print("A matrix product ran on:", product.device if running == "tensorflow" else product.devices())
 
 # %% [markdown]
-# ## Where the data lives
+# ## 7. Where the data lives
 #
 # Lessons get their data only through `helpers.datasets`. The first time a data set is needed it
 # is downloaded from its public source, checked against a SHA-256 checksum (a truncated or corrupt
@@ -247,7 +264,8 @@ for name, dataset in datasets.REGISTRY.items():
 #
 # If a data set cannot be found anywhere, the error says which files are missing, where it looked,
 # and the addresses to download them from by hand.
-#
+
+# %% [markdown]
 # > **Common mistakes**
 # >
 # > - Running a lesson's cells out of order, or skipping the set-up cell: the seeds are then not
@@ -282,8 +300,8 @@ exercises.check_gpu_count(n_gpus)
 
 # %%
 variable = ...  # your answer
-checks.check_digest(variable, "cc9b38cf8bee95fe", exercise="00.2",
-                    hint="One variable names the cache folder, the other read-only mirrors.")
+HINT_2 = "One variable names the cache folder, the other read-only mirrors."
+checks.check_digest(variable, "cc9b38cf8bee95fe", exercise="00.2", hint=HINT_2)
 
 # %% [markdown]
 # **Exercise 3.** Which Keras function does `helpers.setup()` call to seed Python, NumPy and
@@ -291,18 +309,23 @@ checks.check_digest(variable, "cc9b38cf8bee95fe", exercise="00.2",
 
 # %%
 seeding_function = ...  # your answer
-checks.check_digest(seeding_function, "bb85093c5c2f6bc3", exercise="00.3",
-                    hint="Read helpers/environment.py, or the set-up cell's description above.")
+HINT_3 = "Read helpers/environment.py, or the set-up cell's description above."
+checks.check_digest(seeding_function, "bb85093c5c2f6bc3", exercise="00.3", hint=HINT_3)
 
 # %% [markdown]
 # ## Solutions
 
 # %%
+# Exercise 1
 n_gpus = len(tf.config.list_physical_devices("GPU"))
 assert exercises.check_gpu_count(n_gpus)
+
+# %%
+# Exercise 2: the cache folder; DLCOURSE_DATA_MIRROR names read-only copies, searched first.
 variable = "DLCOURSE_DATA_DIR"
-assert checks.check_digest(variable, "cc9b38cf8bee95fe", exercise="00.2",
-                           hint="One variable names the cache folder, the other read-only mirrors.")
+assert checks.check_digest(variable, "cc9b38cf8bee95fe", exercise="00.2", hint=HINT_2)
+
+# %%
+# Exercise 3
 seeding_function = "keras.utils.set_random_seed"
-assert checks.check_digest(seeding_function, "bb85093c5c2f6bc3", exercise="00.3",
-                           hint="Read helpers/environment.py, or the set-up cell's description.")
+assert checks.check_digest(seeding_function, "bb85093c5c2f6bc3", exercise="00.3", hint=HINT_3)

@@ -44,17 +44,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -63,10 +69,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import inspect
@@ -232,6 +240,7 @@ def plot_gate(ax, X, y, weights=None, bias=None, title=""):
     ax.set_aspect("equal")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
 
+
 fig, axes = plt.subplots(1, 3, figsize=(13, 4))
 for ax, (name, y) in zip(axes, gates.items(), strict=False):
     p = perceptrons[name]
@@ -375,6 +384,7 @@ checks.check_digest(z_ex1, "4debc2eb1c449a9b", exercise="01.1", hint=HINT_1, dec
 # $\mathbf{x}$ with label $y$ and the learning rate $\eta$, return the new weights and the new
 # bias joined in one array, `np.append(w_new, b_new)`. Use `step` for the prediction.
 
+
 # %%
 def perceptron_update(w, b, x, y, eta):
     """Return np.append(w_new, b_new) after one perceptron-rule step on (x, y)."""
@@ -394,12 +404,11 @@ nand_b = ...  # your answer: one number
 
 answered = nand_w is not ... and nand_b is not ...
 nand_out = Neuron(nand_w, nand_b, "step")(X) if answered else ...  # your perceptron's outputs
-checks.check_value(
-    nand_out,
-    y_nand,
-    hint="Write the four conditions, as in the XOR proof: z >= 0 at (0,0), (0,1), (1,0) and"
-    " z < 0 at (1,1). Start with b (the (0,0) case), then pick w1 = w2.",
+HINT_3 = (
+    "Write the four conditions, as in the XOR proof: z >= 0 at (0,0), (0,1), (1,0) and"
+    " z < 0 at (1,1). Start with b (the (0,0) case), then pick w1 = w2."
 )
+checks.check_value(nand_out, y_nand, hint=HINT_3)
 
 # %% [markdown]
 # **Exercise 4.** Which of these can a *single* perceptron learn exactly? NAND is "not both"
@@ -415,28 +424,28 @@ checks.check_digest(learnable, "12133ea8ae724296", exercise="01.4", hint=HINT_4)
 # ## Solutions
 
 # %%
-z_ex1 = 0.3 * 2.0 + 0.8 * (-1.0) + (-1.0) * 0.5 + 0.1  # 0.6 - 0.8 - 0.5 + 0.1 = -0.6
+# Exercise 1: 0.6 - 0.8 - 0.5 + 0.1 = -0.6
+z_ex1 = 0.3 * 2.0 + 0.8 * (-1.0) + (-1.0) * 0.5 + 0.1
 assert checks.check_digest(z_ex1, "4debc2eb1c449a9b", exercise="01.1", hint=HINT_1, decimals=2)
 
 
 # %%
+# Exercise 2
 def perceptron_update(w, b, x, y, eta):
     """Return np.append(w_new, b_new) after one perceptron-rule step on (x, y)."""
     y_hat = step(np.dot(w, x) + b)
     return np.append(w + eta * (y - y_hat) * x, b + eta * (y - y_hat))
 
+
 assert exercises.check_perceptron_update(perceptron_update)
 
 # %%
-nand_w, nand_b = np.array([-1.0, -1.0]), 1.5  # z >= 0 unless both inputs are 1
+# Exercise 3: z >= 0 unless both inputs are 1
+nand_w, nand_b = np.array([-1.0, -1.0]), 1.5
 nand_out = Neuron(nand_w, nand_b, "step")(X)
-assert checks.check_value(
-    nand_out,
-    y_nand,
-    hint="Write the four conditions, as in the XOR proof: z >= 0 at (0,0), (0,1), (1,0) and"
-    " z < 0 at (1,1). Start with b (the (0,0) case), then pick w1 = w2.",
-)
+assert checks.check_value(nand_out, y_nand, hint=HINT_3)
 
 # %%
-learnable = {"AND", "OR", "NAND"}  # XOR and XNOR put each class on a diagonal
+# Exercise 4: XOR and XNOR put each class on a diagonal, which no line separates.
+learnable = {"AND", "OR", "NAND"}
 assert checks.check_digest(learnable, "12133ea8ae724296", exercise="01.4", hint=HINT_4)

@@ -44,17 +44,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -63,10 +69,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import inspect
@@ -93,7 +101,7 @@ from helpers.activations import (
 )
 from helpers.gradients import value_and_gradients
 
-rng = np.random.default_rng(helpers.seed())
+rng = np.random.default_rng(SEED)
 
 # %% [markdown]
 # ## 1. The functions and their slopes
@@ -371,6 +379,7 @@ assert linear_residual < 1e-8 and relu_residual > 0.5
 n_features, n_units, batch = 100, 256, 512
 X_batch = rng.normal(size=(batch, n_features)).astype("float32")
 
+
 def pre_activations(kernel_initializer, bias_initializer="zeros"):
     """z = X W + b of a freshly initialised Dense layer (no activation), as a NumPy array."""
     layer = keras.layers.Dense(
@@ -378,8 +387,9 @@ def pre_activations(kernel_initializer, bias_initializer="zeros"):
     )
     return keras.ops.convert_to_numpy(layer(X_batch))
 
-z_big = pre_activations(keras.initializers.RandomNormal(stddev=1.0, seed=helpers.seed()))
-z_glorot = pre_activations(keras.initializers.GlorotUniform(seed=helpers.seed()))
+
+z_big = pre_activations(keras.initializers.RandomNormal(stddev=1.0, seed=SEED))
+z_glorot = pre_activations(keras.initializers.GlorotUniform(seed=SEED))
 saturation = pd.DataFrame(
     {
         "initialisation": ["N(0, 1)", "Glorot uniform (Keras default)"],
@@ -404,9 +414,7 @@ axes[1].plot(z, sigmoid_derivative(z), color="k")
 axes[1].axhline(0.01, color="r", ls=":", label="slope 0.01")
 s_edge = (1 + np.sqrt(1 - 4 * 0.01)) / 2  # solves s (1 - s) = 0.01
 z_edge = np.log(s_edge / (1 - s_edge))  # the z where sigmoid'(z) falls to 0.01
-axes[1].set(
-    title=f"sigmoid'(z): below 0.01 for |z| > {z_edge:.1f}", xlabel="z", ylabel="slope"
-)
+axes[1].set(title=f"sigmoid'(z): below 0.01 for |z| > {z_edge:.1f}", xlabel="z", ylabel="slope")
 axes[1].legend()
 plt.tight_layout()
 plt.show()
@@ -433,7 +441,7 @@ assert saturation.loc[1, "fraction sigmoid'(z) < 0.01"] < 0.01
 dead = {}
 for bias in [0.0, -1.0, -3.0]:
     z_layer = pre_activations(
-        keras.initializers.GlorotUniform(seed=helpers.seed()), keras.initializers.Constant(bias)
+        keras.initializers.GlorotUniform(seed=SEED), keras.initializers.Constant(bias)
     )
     dead[bias] = np.mean(np.all(z_layer <= 0, axis=0))  # inactive on every sample
 print({f"bias {bias:+.0f}": f"{fraction:.1%} dead" for bias, fraction in dead.items()})
@@ -447,7 +455,7 @@ print({f"bias {bias:+.0f}": f"{fraction:.1%} dead" for bias, fraction in dead.it
 # %%
 dead_layer = keras.layers.Dense(
     n_units,
-    kernel_initializer=keras.initializers.GlorotUniform(seed=helpers.seed()),
+    kernel_initializer=keras.initializers.GlorotUniform(seed=SEED),
     bias_initializer=keras.initializers.Constant(-3.0),
 )
 dead_layer.build(X_batch.shape)  # creates dead_layer.kernel, which is asked for before any call
@@ -494,7 +502,8 @@ assert np.all(gradient_norms["leaky_relu"][dead_units] > 0)
 #
 # For the last two, Keras can take the raw scores instead (`from_logits=True` in the loss):
 # lesson 03 shows why that is numerically safer.
-#
+
+# %% [markdown]
 # > **Common mistakes**
 # >
 # > * Writing tanh upside down: $\tanh(z) = (e^{z} - e^{-z})/(e^{z} + e^{-z})$; the inverse
@@ -515,6 +524,7 @@ assert np.all(gradient_norms["leaky_relu"][dead_units] > 0)
 # **Exercise 1.** Implement tanh from exponentials (no `np.tanh`). It must also be right for
 # large $|z|$, such as $z = \pm 800$.
 
+
 # %%
 def my_tanh(z):
     """tanh(z) from exponentials, elementwise."""
@@ -526,6 +536,7 @@ exercises.check_tanh(my_tanh)
 
 # %% [markdown]
 # **Exercise 2.** Implement the derivative of the sigmoid using only `sigmoid`.
+
 
 # %%
 def my_sigmoid_derivative(z):
@@ -563,7 +574,10 @@ checks.check_digest(output_activation, "bfc8cd99861682b5", exercise="02.4", hint
 # %% [markdown]
 # ## Solutions
 
+
 # %%
+# Exercise 1: tanh(z) = (1 - e^(-2z)) / (1 + e^(-2z)); on |z|, with tanh's sign put back (it is
+# odd), no exponential overflows.
 def my_tanh(z):
     """tanh(z) from exponentials, elementwise, without overflow for large |z|."""
     e = np.exp(-2 * np.abs(z))  # at most 1
@@ -574,6 +588,7 @@ assert exercises.check_tanh(my_tanh)
 
 
 # %%
+# Exercise 2: sigmoid'(z) = sigmoid(z) (1 - sigmoid(z)).
 def my_sigmoid_derivative(z):
     """d sigmoid / dz, elementwise."""
     s = sigmoid(z)
@@ -583,10 +598,12 @@ def my_sigmoid_derivative(z):
 assert exercises.check_sigmoid_derivative(my_sigmoid_derivative)
 
 # %%
+# Exercise 3: (x W1 + b1) W2 + b2 = x (W1 W2) + (b1 W2 + b2).
 W_single = EX_W1 @ EX_W2
 b_single = EX_b1 @ EX_W2 + EX_b2
 assert exercises.check_collapsed_layers(W_single, b_single, EX_W1, EX_b1, EX_W2, EX_b2)
 
 # %%
+# Exercise 4: softmax: ten exclusive classes, ten probabilities that sum to 1.
 output_activation = "softmax"
 assert checks.check_digest(output_activation, "bfc8cd99861682b5", exercise="02.4", hint=HINT_4)

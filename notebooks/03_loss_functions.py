@@ -45,17 +45,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -64,10 +70,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import warnings
@@ -82,7 +90,7 @@ from helpers import losses as L
 from helpers.activations import sigmoid, softmax
 from helpers.gradients import value_and_gradients
 
-rng = np.random.default_rng(helpers.seed())
+rng = np.random.default_rng(SEED)
 
 # %% [markdown]
 # ## 1. One number per sample, then the mean
@@ -293,7 +301,8 @@ clipped = L.binary_cross_entropy(y_edge, p_edge, reduction="none")
 print("clipped (helpers)     :", clipped.round(3))
 keras_edge = float(keras.losses.BinaryCrossentropy()(y_edge, p_edge))
 keras_edge_terms = keras.ops.convert_to_numpy(  # the loss object computes in float32
-    keras.losses.BinaryCrossentropy(reduction=None)(y_edge[:, None], p_edge[:, None]))
+    keras.losses.BinaryCrossentropy(reduction=None)(y_edge[:, None], p_edge[:, None])
+)
 print("per sample (keras)    :", keras_edge_terms.round(3))
 print("mean: helpers", round(clipped.mean(), 4), " keras", round(keras_edge, 4))
 print("keras.config.epsilon() =", keras.config.epsilon())
@@ -450,6 +459,7 @@ assert not np.isclose(right, variants["softmax + from_logits=True (wrong)"], rto
 # there a model's loss is exactly Keras's loss on its output array. The same four wirings, as
 # one-layer models fed $z$ (the table says which backend ran it):
 
+
 # %%
 def one_activation_model(activation: str) -> keras.Model:
     """A model that only applies `activation` to its input: the input plays the logits."""
@@ -524,15 +534,21 @@ if keras.backend.backend() == "tensorflow":  # TensorFlow's own sigmoid, eagerly
             value = bce(y_0, tf.sigmoid(z_40.value))
         return value, tape.gradient(value, z_40.value)
 
-    for name, step in [("tf.sigmoid, eager", tf_sigmoid_loss_and_gradient),
-                       ("tf.sigmoid, inside tf.function",
-                        tf.function(tf_sigmoid_loss_and_gradient, autograph=False))]:
+    for name, step in [
+        ("tf.sigmoid, eager", tf_sigmoid_loss_and_gradient),
+        (
+            "tf.sigmoid, inside tf.function",
+            tf.function(tf_sigmoid_loss_and_gradient, autograph=False),
+        ),
+    ]:
         value, gradient = step()
         binary_rows[name] = {"loss": float(value), "d loss / d z": float(gradient[0, 0])}
 else:
-    print(f"Skipped: the tf.sigmoid rows need Keras's tensorflow backend and this kernel runs "
-          f"{keras.backend.backend()}. To see them, set KERAS_BACKEND=tensorflow before Keras is "
-          "imported and restart the kernel (lesson 00).")
+    print(
+        f"Skipped: the tf.sigmoid rows need Keras's tensorflow backend and this kernel runs "
+        f"{keras.backend.backend()}. To see them, set KERAS_BACKEND=tensorflow before Keras is "
+        "imported and restart the kernel (lesson 00)."
+    )
 print("Keras backend:", keras.backend.backend())
 pd.DataFrame(binary_rows).T.round(3)
 
@@ -548,8 +564,11 @@ clipped = -np.log(1e-7)
 if keras.backend.backend() == "tensorflow":
     assert np.allclose(model_losses, right, rtol=1e-5)  # all four equal softmax CE
     assert in_model["softmax + from_logits=True (wrong)"]["Keras warned"]
-    for name in ["keras.ops.sigmoid, eager", "inside a model (sigmoid layer)",
-                 "tf.sigmoid, inside tf.function"]:
+    for name in [
+        "keras.ops.sigmoid, eager",
+        "inside a model (sigmoid layer)",
+        "tf.sigmoid, inside tf.function",
+    ]:
         assert np.isclose(binary_rows[name]["loss"], 40.0), name
         assert np.isclose(binary_rows[name]["d loss / d z"], 1.0), name
     not_rescued = ["tf.sigmoid, eager"]
@@ -626,6 +645,7 @@ checks.check_digest(mse_answer, "976b5f6824e1136e", exercise="03.1", hint=HINT_1
 # **Exercise 2.** Implement the numerically stable binary cross-entropy *from logits*, one
 # number per sample, without computing a sigmoid. It must stay finite for $z = \pm 1000$.
 
+
 # %%
 def my_bce_from_logits(y, z):
     """Per-sample binary cross-entropy of labels y and logits z."""
@@ -649,10 +669,14 @@ exercises.check_bce_from_logits(my_bce_from_logits)
 loss_a = ...  # your answer
 loss_b = ...  # your answer
 loss_c = ...  # your answer
-HINTS_3 = ["Which regression losses grow only linearly with a large error?",
-           "One probability for a yes/no question.",
-           "Exclusive classes, labels stored as integers."]
-checks.check_digest(loss_a, ["e48071bf596fa7c7", "53160e9116071e39"], exercise="03.3", hint=HINTS_3[0])
+HINTS_3 = [
+    "Which regression losses grow only linearly with a large error?",
+    "One probability for a yes/no question.",
+    "Exclusive classes, labels stored as integers.",
+]
+checks.check_digest(
+    loss_a, ["e48071bf596fa7c7", "53160e9116071e39"], exercise="03.3", hint=HINTS_3[0]
+)
 checks.check_digest(loss_b, "f83c9568b312e470", exercise="03.3", hint=HINTS_3[1])
 checks.check_digest(loss_c, "aec0695f2d250311", exercise="03.3", hint=HINTS_3[2])
 
@@ -666,19 +690,23 @@ EX_LABELS_01 = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
 EX_SCORES = np.array([0.8, -2.0, 0.3, 1.5, -0.2])
 
 hinge_answer = ...  # your answer
-HINT_4 = ("L.hinge wants labels -1/+1: section 5 gives the map from 0/1. Pass the mapped"
-          " labels and the scores.")
+HINT_4 = (
+    "L.hinge wants labels -1/+1: section 5 gives the map from 0/1. Pass the mapped"
+    " labels and the scores."
+)
 checks.check_digest(hinge_answer, "c572102658414306", exercise="03.4", hint=HINT_4, decimals=3)
 
 # %% [markdown]
 # ## Solutions
 
 # %%
-mse_answer = np.mean((EX_Y - EX_Y_HAT) ** 2)  # (0.25 + 0.25 + 0 + 4) / 4 = 1.125
+# Exercise 1: (0.25 + 0.25 + 0 + 4) / 4 = 1.125
+mse_answer = np.mean((EX_Y - EX_Y_HAT) ** 2)
 assert checks.check_digest(mse_answer, "976b5f6824e1136e", exercise="03.1", hint=HINT_1, decimals=3)
 
 
 # %%
+# Exercise 2: max(z, 0) - z y + log(1 + e^(-|z|)), the form that never overflows.
 def my_bce_from_logits(y, z):
     """Per-sample binary cross-entropy of labels y and logits z."""
     return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
@@ -687,14 +715,23 @@ def my_bce_from_logits(y, z):
 assert exercises.check_bce_from_logits(my_bce_from_logits)
 
 # %%
-# (a) "mae" or "huber": both grow only linearly for large errors.
+# Exercise 3: (a) "mae" or "huber": both grow only linearly for large errors.
 loss_a, loss_b, loss_c = "mae", "binary_crossentropy", "sparse_categorical_crossentropy"
-assert checks.check_digest(loss_a, ["e48071bf596fa7c7", "53160e9116071e39"], exercise="03.3", hint=HINTS_3[0])
+assert checks.check_digest(
+    loss_a, ["e48071bf596fa7c7", "53160e9116071e39"], exercise="03.3", hint=HINTS_3[0]
+)
 assert checks.check_digest(loss_b, "f83c9568b312e470", exercise="03.3", hint=HINTS_3[1])
 assert checks.check_digest(loss_c, "aec0695f2d250311", exercise="03.3", hint=HINTS_3[2])
 
 # %%
+# Exercise 4: the labels mapped to -1/+1 by 2y - 1, as section 5 does.
 hinge_answer = L.hinge(2 * EX_LABELS_01 - 1, EX_SCORES)
-print("helpers:", hinge_answer, " keras on 0/1 labels:",
-      float(keras.losses.Hinge()(EX_LABELS_01, EX_SCORES)))
-assert checks.check_digest(hinge_answer, "c572102658414306", exercise="03.4", hint=HINT_4, decimals=3)
+print(
+    "helpers:",
+    hinge_answer,
+    " keras on 0/1 labels:",
+    float(keras.losses.Hinge()(EX_LABELS_01, EX_SCORES)),
+)
+assert checks.check_digest(
+    hinge_answer, "c572102658414306", exercise="03.4", hint=HINT_4, decimals=3
+)

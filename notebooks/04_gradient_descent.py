@@ -45,17 +45,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -64,10 +70,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import inspect
@@ -84,7 +92,6 @@ from helpers import checks, descent, exercises
 from helpers.activations import sigmoid
 from helpers.descent import gradient, gradient_descent, loss, numerical_gradient
 
-SEED = helpers.seed()
 rng = np.random.default_rng(SEED)
 
 # %% [markdown]
@@ -211,7 +218,12 @@ steps = np.logspace(-13, -1, 25)
 fd_error = [np.abs(numerical_gradient(loss_of, theta, h=h) - exact).max() for h in steps]
 fig, ax = plt.subplots(figsize=(5.5, 3.4))
 ax.loglog(steps, fd_error, "o-", label="central difference − exact")
-ax.loglog(steps, np.finfo(float).eps * loss_of(theta) / steps, "--", label=r"round-off $\approx\varepsilon|L|/h$")
+ax.loglog(
+    steps,
+    np.finfo(float).eps * loss_of(theta) / steps,
+    "--",
+    label=r"round-off $\approx\varepsilon|L|/h$",
+)
 ax.set(xlabel="step h", ylabel="largest error", title="Too small an h is as bad as too large")
 ax.legend(fontsize=8)
 plt.show()
@@ -394,6 +406,7 @@ assert np.sum(np.diff(large.epoch_losses) > 0) >= 10, "the too-large rate should
 # epochs=EPOCHS, shuffle=False)` makes exactly the same updates, but rebuilds its input
 # pipeline every epoch, which costs far more than the update itself here.
 
+
 # %%
 def keras_neuron(n_features: int, w_start: np.ndarray, b_start: float, eta: float) -> keras.Model:
     """A sigmoid neuron in Keras, starting from given weights, trained by plain SGD."""
@@ -543,6 +556,7 @@ exercises.check_one_gradient_step(new_params, X_ex, y_ex, learning_rate=0.5)
 # returns $\partial L/\partial w$ (an array of shape $(d,)$) using only NumPy and `sigmoid`. The
 # check compares it with *central differences* of the loss on several random inputs, so it
 # tests your code against the definition of the derivative, not against our formula.
+
 
 # %%
 def my_gradient_w(X, y, w, b):

@@ -44,17 +44,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -63,10 +69,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import inspect
@@ -84,7 +92,6 @@ from helpers import checks, exercises, optimizers
 from helpers.descent import gradient, gradient_descent, loss, minibatches
 from helpers.optimizers import SGD, Adam, RMSprop, trajectory
 
-SEED = helpers.seed()
 rng = np.random.default_rng(SEED)
 
 # %% [markdown]
@@ -154,9 +161,11 @@ solution, *_ = np.linalg.lstsq(X1, y_train, rcond=None)
 L_STAR = loss(X_train, y_train, solution[:-1], solution[-1], model="linear")
 eigenvalues = np.linalg.eigvalsh(2 / n * X1.T @ X1)  # the Hessian of L
 print(f"train {X_train.shape}, test {X_test.shape}; least-squares minimum L* = {L_STAR:.4f}")
-print(f"Hessian eigenvalues from {eigenvalues.min():.3f} to {eigenvalues.max():.2f} "
-      f"(ratio {eigenvalues.max() / eigenvalues.min():.0f}): "
-      f"batch GD is stable for η < {2 / eigenvalues.max():.3f}")
+print(
+    f"Hessian eigenvalues from {eigenvalues.min():.3f} to {eigenvalues.max():.2f} "
+    f"(ratio {eigenvalues.max() / eigenvalues.min():.0f}): "
+    f"batch GD is stable for η < {2 / eigenvalues.max():.3f}"
+)
 
 # %% [markdown]
 # Some features are strongly correlated (the blood measurements), so the loss is a long, narrow
@@ -181,8 +190,15 @@ VARIANTS = {  # name: (batch size, learning rate)
 runs = {}
 for name, (k, eta) in VARIANTS.items():
     for epochs in (1, EPOCHS):  # a warm-up epoch, then the measured run
-        runs[name] = gradient_descent(X_train, y_train, model="linear", batch_size=k,
-                                      learning_rate=eta, epochs=epochs, seed=SEED)
+        runs[name] = gradient_descent(
+            X_train,
+            y_train,
+            model="linear",
+            batch_size=k,
+            learning_rate=eta,
+            epochs=epochs,
+            seed=SEED,
+        )
 
 # %%
 # Log axes cannot show 0 updates or 0 seconds, so the curves start after the first update; the
@@ -195,14 +211,29 @@ for name, run in runs.items():
     ax_epochs.plot(updates / run.updates_per_epoch, excess[1:], label=name, lw=1)
     ax_time.plot(1000 * run.elapsed[1:], excess[1:], label=name, lw=1)
 for ax in (ax_updates, ax_epochs, ax_time):
-    ax.axhline(runs["batch (k = n)"].losses[0] - L_STAR, color="0.4", ls=":", lw=1,
-               label="start (w = 0, b = 0)")
-ax_updates.set(xscale="log", yscale="log", xlabel="number of updates",
-               ylabel="training loss − L*", title="Progress per update")
-ax_epochs.set(xscale="log", yscale="log", xlabel="epochs (passes over the data)",
-              title="Progress per epoch")
-ax_time.set(xscale="log", yscale="log", xlabel="wall time of the updates (ms)",
-            title="Progress per unit of time")
+    ax.axhline(
+        runs["batch (k = n)"].losses[0] - L_STAR,
+        color="0.4",
+        ls=":",
+        lw=1,
+        label="start (w = 0, b = 0)",
+    )
+ax_updates.set(
+    xscale="log",
+    yscale="log",
+    xlabel="number of updates",
+    ylabel="training loss − L*",
+    title="Progress per update",
+)
+ax_epochs.set(
+    xscale="log", yscale="log", xlabel="epochs (passes over the data)", title="Progress per epoch"
+)
+ax_time.set(
+    xscale="log",
+    yscale="log",
+    xlabel="wall time of the updates (ms)",
+    title="Progress per unit of time",
+)
 for ax in (ax_updates, ax_epochs, ax_time):
     ax.grid(alpha=0.3, which="both")
     ax.legend()
@@ -210,20 +241,30 @@ fig.tight_layout()
 plt.show()
 
 # %%
-print(f"{'variant':22s} {'updates':>8s} {'µs/update':>10s} {'ms/epoch':>9s} {'final L − L*':>13s} "
-      f"{'test MSE':>9s}")
+print(
+    f"{'variant':22s} {'updates':>8s} {'µs/update':>10s} {'ms/epoch':>9s} {'final L − L*':>13s} "
+    f"{'test MSE':>9s}"
+)
 test_mse = {}
 for name, run in runs.items():
     test_mse[name] = loss(X_test, y_test, run.w, run.b, model="linear")
     per_update = np.median(run.seconds)
-    print(f"{name:22s} {len(run.seconds):8d} {1e6 * per_update:10.1f} "
-          f"{1e3 * run.seconds.sum() / EPOCHS:9.2f} {run.losses[-1] - L_STAR:13.4f} "
-          f"{test_mse[name]:9.4f}")
-print(f"{'least squares':22s} {'':8s} {'':10s} {'':9s} {0:13.4f} "
-      f"{loss(X_test, y_test, solution[:-1], solution[-1], model='linear'):9.4f}")
-cost_ratio = np.median(runs["batch (k = n)"].seconds) / np.median(runs["stochastic (k = 1)"].seconds)
-print(f"one batch update uses {n} times as many rows as a stochastic one, "
-      f"and costs {cost_ratio:.1f} times as much")
+    print(
+        f"{name:22s} {len(run.seconds):8d} {1e6 * per_update:10.1f} "
+        f"{1e3 * run.seconds.sum() / EPOCHS:9.2f} {run.losses[-1] - L_STAR:13.4f} "
+        f"{test_mse[name]:9.4f}"
+    )
+print(
+    f"{'least squares':22s} {'':8s} {'':10s} {'':9s} {0:13.4f} "
+    f"{loss(X_test, y_test, solution[:-1], solution[-1], model='linear'):9.4f}"
+)
+cost_ratio = np.median(runs["batch (k = n)"].seconds) / np.median(
+    runs["stochastic (k = 1)"].seconds
+)
+print(
+    f"one batch update uses {n} times as many rows as a stochastic one, "
+    f"and costs {cost_ratio:.1f} times as much"
+)
 
 # %%
 # Check: each variant made the expected number of updates and got close to the minimum.
@@ -276,9 +317,18 @@ FLOOR_RUNS = {  # name: (batch size, learning rate, skip the smaller last batch)
 }
 floor = {}
 for name, (k, eta, drop_last) in FLOOR_RUNS.items():
-    run = gradient_descent(X_train, y_train, model="linear", batch_size=k, learning_rate=eta,
-                           epochs=20, w0=solution[:-1], b0=solution[-1], drop_last=drop_last,
-                           seed=SEED)
+    run = gradient_descent(
+        X_train,
+        y_train,
+        model="linear",
+        batch_size=k,
+        learning_rate=eta,
+        epochs=20,
+        w0=solution[:-1],
+        b0=solution[-1],
+        drop_last=drop_last,
+        seed=SEED,
+    )
     floor[name] = float(np.mean(run.losses[1:] - L_STAR))
     print(f"{name:40s} η/k = {eta / k:.1e}   mean excess loss {floor[name]:.4f}")
 print(f"{n} training rows = {n // 32} × 32 + {n % 32}")
@@ -343,8 +393,7 @@ def seconds_per_update(k: int, repeats: int) -> float:
 
 batch_sizes = [k for k in (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536) if k < N_BIG] + [N_BIG]
 with threadpool_limits(limits=1, user_api="blas"):  # no competition with TensorFlow's threads
-    cost = np.array([seconds_per_update(k, repeats=20 if k < 10_000 else 9)
-                     for k in batch_sizes])
+    cost = np.array([seconds_per_update(k, repeats=20 if k < 10_000 else 9) for k in batch_sizes])
 
 fig, (ax_cost, ax_rate) = plt.subplots(1, 2, figsize=(12, 4))
 ax_cost.loglog(batch_sizes, 1e6 * cost, "o-")
@@ -358,8 +407,10 @@ plt.show()
 for k, c in zip(batch_sizes, cost, strict=True):
     print(f"k = {k:6d}: {1e6 * c:9.1f} µs per update, {k / c:12,.0f} samples/s")
 contended = seconds_per_update(N_BIG, repeats=5)  # NumPy's default threads, TensorFlow loaded
-print(f"the full batch ({N_BIG} rows) with NumPy's default BLAS threads: {1e3 * contended:.1f} ms"
-      f" per update, against {1e3 * cost[-1]:.1f} ms with one thread")
+print(
+    f"the full batch ({N_BIG} rows) with NumPy's default BLAS threads: {1e3 * contended:.1f} ms"
+    f" per update, against {1e3 * cost[-1]:.1f} ms with one thread"
+)
 
 # %%
 # Check: small batches are overhead-bound (k = 64 costs little more than k = 1), and
@@ -472,12 +523,15 @@ for name, make in MAKERS.items():
     final = {}
     for eta in GRID:
         with np.errstate(over="ignore", invalid="ignore"):  # too-large rates blow up
-            final[eta] = valley_loss(
-                trajectory(make(eta), [THETA0], valley_gradient, STEPS))[-20:].mean()
+            final[eta] = valley_loss(trajectory(make(eta), [THETA0], valley_gradient, STEPS))[
+                -20:
+            ].mean()
     best_eta[name] = min((eta for eta in GRID if np.isfinite(final[eta])), key=final.get)
     paths[name] = trajectory(make(best_eta[name]), [THETA0], valley_gradient, STEPS)
-    print(f"{name:20s} best η = {best_eta[name]:<6} loss after {STEPS} steps: "
-          f"{valley_loss(paths[name])[-1]:.2e}")
+    print(
+        f"{name:20s} best η = {best_eta[name]:<6} loss after {STEPS} steps: "
+        f"{valley_loss(paths[name])[-1]:.2e}"
+    )
 
 # %%
 fig, (ax_path, ax_loss) = plt.subplots(1, 2, figsize=(13, 4.8))
@@ -488,8 +542,13 @@ for name, path in paths.items():
     ax_path.plot(path[:, 0], path[:, 1], ".-", ms=3, lw=1, label=name)
     ax_loss.plot(valley_loss(path), label=f"{name}, η = {best_eta[name]}")
 ax_path.plot(0, 0, "k*", ms=12)
-ax_path.set(xlim=(-2.5, 1.5), ylim=(-2.1, 1.3), xlabel="θ₁", ylabel="θ₂",
-            title="Paths on the loss surface (minimum at ★)")
+ax_path.set(
+    xlim=(-2.5, 1.5),
+    ylim=(-2.1, 1.3),
+    xlabel="θ₁",
+    ylabel="θ₂",
+    title="Paths on the loss surface (minimum at ★)",
+)
 ax_path.set_aspect("equal")  # equal axes: the valley's true shape and angle
 ax_path.legend(fontsize=8, loc="lower right")
 ax_loss.set(yscale="log", xlabel="step", ylabel="loss", title="Loss per step")
@@ -581,8 +640,15 @@ DIABETES_EPOCHS = 10
 diabetes_runs = {}
 for name, make in MAKERS.items():
     candidates = {
-        eta: gradient_descent(X_train, y_train, model="linear", batch_size=32,
-                              epochs=DIABETES_EPOCHS, optimizer=make(eta), seed=SEED)
+        eta: gradient_descent(
+            X_train,
+            y_train,
+            model="linear",
+            batch_size=32,
+            epochs=DIABETES_EPOCHS,
+            optimizer=make(eta),
+            seed=SEED,
+        )
         for eta in (0.001, 0.003, 0.01, 0.03, 0.1)
     }
     eta = min(candidates, key=lambda e: np.nan_to_num(candidates[e].losses[-1], nan=np.inf))
@@ -590,10 +656,15 @@ for name, make in MAKERS.items():
 
 fig, ax = plt.subplots(figsize=(7, 4))
 for name, run in diabetes_runs.items():
-    ax.plot(np.arange(len(run.losses)) / run.updates_per_epoch, run.losses - L_STAR, lw=1,
-            label=name)
-ax.set(yscale="log", xlabel="epoch", ylabel="training loss − L*",
-       title="Diabetes regression, mini-batches of 32")
+    ax.plot(
+        np.arange(len(run.losses)) / run.updates_per_epoch, run.losses - L_STAR, lw=1, label=name
+    )
+ax.set(
+    yscale="log",
+    xlabel="epoch",
+    ylabel="training loss − L*",
+    title="Diabetes regression, mini-batches of 32",
+)
 ax.grid(alpha=0.3, which="both")
 ax.legend(fontsize=8)
 plt.show()
@@ -611,8 +682,7 @@ minibatch_run = runs["mini-batch (k = 32)"]
 r2 = 1 - np.mean((X_test @ minibatch_run.w + minibatch_run.b - y_test) ** 2) / np.mean(
     (y_test - y_test.mean()) ** 2
 )
-helpers.record("05", minibatch_test_mse=test_mse["mini-batch (k = 32)"],
-               minibatch_test_r2=r2)
+helpers.record("05", minibatch_test_mse=test_mse["mini-batch (k = 32)"], minibatch_test_r2=r2)
 
 # %% [markdown]
 # > **Common mistakes**
@@ -658,9 +728,11 @@ checks.check_digest(updates_per_epoch, "455a341241874f64", exercise="05.1", hint
 
 # %%
 w_after_adam = ...  # the new value of w, to 4 decimals
-HINT_2 = ("m and v start at 0, so after one step m = (1 − β₁)·g and v = (1 − β₂)·g²;"
-          " α₁ = η·√(1 − β₂)/(1 − β₁); then w − α₁·m/(√v + ε), with ε added to √v itself"
-          " (Keras' form of section 5, not Algorithm 1's bias-corrected √v̂).")
+HINT_2 = (
+    "m and v start at 0, so after one step m = (1 − β₁)·g and v = (1 − β₂)·g²;"
+    " α₁ = η·√(1 − β₂)/(1 − β₁); then w − α₁·m/(√v + ε), with ε added to √v itself"
+    " (Keras' form of section 5, not Algorithm 1's bias-corrected √v̂)."
+)
 checks.check_digest(w_after_adam, "9b1be0be9124aa42", exercise="05.2", hint=HINT_2, decimals=4)
 
 # %% [markdown]
@@ -694,7 +766,9 @@ w_after_adam = 1.0 - alpha_1 * m / (np.sqrt(v) + epsilon)
 m_hat, v_hat = m / (1 - beta_1), v / (1 - beta_2)
 w_paper = 1.0 - eta * m_hat / (np.sqrt(v_hat) + epsilon)
 print(f"new w, Keras: {w_after_adam:.6f}; the paper's form would give {w_paper:.6f}")
-assert checks.check_digest(w_after_adam, "9b1be0be9124aa42", exercise="05.2", hint=HINT_2, decimals=4)
+assert checks.check_digest(
+    w_after_adam, "9b1be0be9124aa42", exercise="05.2", hint=HINT_2, decimals=4
+)
 # ... and it is the step Keras itself takes:
 keras_adam = keras.optimizers.Adam(learning_rate=0.1, epsilon=0.01)
 keras_w = trajectory(keras_adam, [np.array([1.0])], lambda p: [np.array([0.5])], 1)[-1, 0]

@@ -49,17 +49,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -68,10 +74,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import tempfile
@@ -94,7 +102,7 @@ from helpers.plots import plot_confusion_matrix, plot_history, show_images
 # so a truncated download is caught instead of silently training on garbage.
 
 # %%
-(x_train_raw, y_train), (x_test_raw, y_test) = load_mnist()
+(x_train_raw, y_train), (x_test_raw, y_test) = load_mnist(quick=QUICK)
 print("training images:", x_train_raw.shape, x_train_raw.dtype, "| labels:", y_train.shape)
 print("test images:    ", x_test_raw.shape, x_test_raw.dtype, "| labels:", y_test.shape)
 print("pixel values from", x_train_raw.min(), "to", x_train_raw.max())
@@ -138,13 +146,13 @@ assert set(np.unique(y_train)) == set(range(10))
 
 # %% [markdown]
 # **A validation set, now.** We hold out a stratified 10 % of the training images (seeded
-# with `helpers.seed()`, so the split is reproducible). Everything that looks at a model's
+# with `SEED`, so the split is reproducible). Everything that looks at a model's
 # answers before the very end (the untrained model below, early stopping, the error
 # analysis) uses these images. The test set is used once, in section 5.
 
 # %%
 x_fit, x_val, y_fit, y_val = train_test_split(
-    x_train, y_train, test_size=0.1, stratify=y_train, random_state=helpers.seed()
+    x_train, y_train, test_size=0.1, stratify=y_train, random_state=SEED
 )
 print(f"{len(x_fit)} images to fit on, {len(x_val)} for validation, {len(x_test)} for the test")
 
@@ -216,8 +224,10 @@ assert model.count_params() == (784 * HIDDEN + HIDDEN) + (10 * HIDDEN + 10)
 untrained_pred = model.predict(x_val, verbose=0).argmax(axis=1)
 untrained_accuracy = float(np.mean(untrained_pred == y_val))
 print(f"accuracy before training (validation images): {untrained_accuracy:.3f}")
-print("share of its answers per digit:", np.round(np.bincount(untrained_pred, minlength=10)
-                                                 / len(untrained_pred), 2))
+print(
+    "share of its answers per digit:",
+    np.round(np.bincount(untrained_pred, minlength=10) / len(untrained_pred), 2),
+)
 
 # %%
 # Check: an untrained model is no better than guessing (10 %, give or take)
@@ -272,9 +282,15 @@ history = model.fit(
 )
 best_epoch = stop.best_epoch + 1
 epochs_run = len(history.history["loss"])
-print(f"trained {epochs_run} of at most {EPOCHS} epochs; best validation accuracy at epoch "
-      f"{best_epoch}; " + ("early stopping fired" if stop.stopped_epoch > 0 else
-                            "early stopping did not fire: the epoch limit came first"))
+print(
+    f"trained {epochs_run} of at most {EPOCHS} epochs; best validation accuracy at epoch "
+    f"{best_epoch}; "
+    + (
+        "early stopping fired"
+        if stop.stopped_epoch > 0
+        else "early stopping did not fire: the epoch limit came first"
+    )
+)
 print(f"validation accuracy at that epoch: {history.history['val_accuracy'][stop.best_epoch]:.4f}")
 
 # %%
@@ -377,6 +393,9 @@ reloaded_logits = reloaded.predict(x_val, verbose=0)
 np.testing.assert_allclose(reloaded_logits, logits, rtol=0, atol=1e-6)
 assert np.array_equal(reloaded_logits.argmax(axis=1), y_pred)
 
+# %%
+helpers.record("06", test_accuracy=test_accuracy)
+
 # %% [markdown]
 # > **Common mistakes**
 # >
@@ -466,9 +485,3 @@ assert exercises.check_worst_confusion(answer_pair, cm)
 # loss it gets logits when it gets probabilities (see the common mistakes above).
 answer_output = "b"
 assert checks.check_digest(answer_output, "ddc2e3b0667d99d4", exercise="06.4", hint=HINT_4)
-
-# %% [markdown]
-# ## Results
-
-# %%
-helpers.record("06", test_accuracy=test_accuracy)

@@ -65,17 +65,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -84,10 +90,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import functools
@@ -102,16 +110,18 @@ import tensorflow as tf
 from sklearn.model_selection import train_test_split
 
 from helpers import checks, exercises, flops, timing
-from helpers.callbacks import EpochTimer
 from helpers.datasets import CIFAR10_CLASSES, StandInWarning, load_cifar10
 from helpers.environment import accelerators
 from helpers.plots import plot_history, show_images
+from helpers.training import EpochTimer
 
 TENSORFLOW = keras.backend.backend() == "tensorflow"
 if not TENSORFLOW:
-    print(f"Keras runs on {keras.backend.backend()}: section 3's graph check and the timings of "
-          "sections 5-6 drive TensorFlow's graphs and devices directly, so those cells will say "
-          "they are skipped. To run them, set KERAS_BACKEND=tensorflow and restart the kernel.")
+    print(
+        f"Keras runs on {keras.backend.backend()}: section 3's graph check and the timings of "
+        "sections 5-6 drive TensorFlow's graphs and devices directly, so those cells will say "
+        "they are skipped. To run them, set KERAS_BACKEND=tensorflow and restart the kernel."
+    )
 
 # %% [markdown]
 # ## 1. Which machine is this?
@@ -171,7 +181,7 @@ else:
 # %%
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", StandInWarning)
-    (x_train_raw, y_train), (x_test_raw, y_test) = load_cifar10()
+    (x_train_raw, y_train), (x_test_raw, y_test) = load_cifar10(quick=QUICK)
 STAND_IN = any(issubclass(w.category, StandInWarning) for w in caught)
 print("training images:", x_train_raw.shape, x_train_raw.dtype, "| test images:", x_test_raw.shape)
 print("data:", "GENERATED STAND-IN (not CIFAR-10)" if STAND_IN else "CIFAR-10")
@@ -194,7 +204,7 @@ plt.show()
 
 # %%
 x_fit_raw, x_val_raw, y_fit, y_val = train_test_split(
-    x_train_raw, y_train, test_size=0.1, stratify=y_train, random_state=helpers.seed()
+    x_train_raw, y_train, test_size=0.1, stratify=y_train, random_state=SEED
 )
 
 
@@ -369,7 +379,7 @@ for batch in (32, 256, 2048):
 # ## 4. Training, with a validation split, tested once
 #
 # Early stopping watches the validation accuracy (the number this lesson reports) and
-# restores the best epoch's weights. `EpochTimer` (from `helpers.callbacks`) records each
+# restores the best epoch's weights. `EpochTimer` (from `helpers.training`) records each
 # epoch's training pass, without its validation pass; the first one also traces the
 # training graph, so it is left out of the median. Whether that shows depends on how long
 # tracing takes next to an epoch: compare the first epoch with the range of the later ones.
@@ -393,8 +403,10 @@ FIT_IMAGES_PER_S = len(x_fit) / statistics.median(later)
 print(
     f"trained {len(timer.seconds)} epochs; best validation accuracy at epoch {stop.best_epoch + 1}"
 )
-print(f"first epoch's training pass {timer.seconds[0]:.1f} s (includes tracing the step"
-      f"{'' if TENSORFLOW else ' and compiling it with XLA'})")
+print(
+    f"first epoch's training pass {timer.seconds[0]:.1f} s (includes tracing the step"
+    f"{'' if TENSORFLOW else ' and compiling it with XLA'})"
+)
 print(
     f"later ones: median {statistics.median(later):.2f} s (min {min(later):.2f}, max "
     f"{max(later):.2f}) over {len(later)} epochs = {FIT_IMAGES_PER_S:,.0f} images/s"
@@ -932,6 +944,33 @@ elif GPUS and RUN_MIXED_PRECISION:
 else:
     print("Mixed precision: skipped (it needs a GPU with tensor cores).")
 
+# %%
+numbers = {"test_accuracy": test_accuracy, "train_mflop_per_image": TRAIN_FLOPS_PER_SAMPLE / 1e6}
+for label in DEVICES if TENSORFLOW else ():  # the timings of sections 5-6
+    key = label.lower()
+    numbers[f"{key}_matmul_peak_gflops"] = PEAK[label]
+    numbers[f"{key}_bandwidth_gb_s"] = BANDWIDTH[label]
+    numbers[f"{key}_weights_bandwidth_gb_s"] = WEIGHTS_BANDWIDTH[label]
+    for loop in ("compiled", "train_on_batch"):
+        row = best[label, loop]
+        numbers[f"{key}_{loop}_best_batch"] = row["batch_size"]
+        numbers[f"{key}_{loop}_best_gflops"] = row["gflops"]
+        numbers[f"{key}_{loop}_best_share"] = row["share_of_peak"]
+    for name, update in updates[label].items():
+        numbers[f"{key}_update_ms_{name.lower().replace(', ', '_')}"] = update.per_step * 1e3
+    smallest = breakdown[label].iloc[0]
+    numbers[f"{key}_adam_time_share_compiled_b{BATCH_SIZES[0]}"] = smallest["update_share_compiled"]
+    numbers[f"{key}_adam_time_share_train_on_batch_b{BATCH_SIZES[0]}"] = smallest[
+        "update_share_train_on_batch"
+    ]
+    numbers[f"{key}_floor_train_on_batch_ms"] = floors[label]["train_on_batch"]
+    numbers[f"{key}_floor_compiled_ms"] = floors[label]["compiled"]
+    for _, row in sweeps[label].iterrows():
+        name = f"{key}_{row['loop']}_images_per_s_b{int(row['batch_size'])}"
+        numbers[name] = row["samples_per_s"]
+numbers["fit_images_per_s"] = FIT_IMAGES_PER_S
+helpers.record("07", **numbers)
+
 # %% [markdown]
 # > **Common mistakes**
 # >
@@ -968,11 +1007,8 @@ else:
 # %%
 answer_forward = ...  # a whole number
 
-checks.check_digest(
-    answer_forward,
-    "fb1b966493f7b9c3", exercise="07.1",
-    hint="One multiply-add per weight: inputs × units for each Dense layer, summed.",
-)
+HINT_1 = "One multiply-add per weight: inputs × units for each Dense layer, summed."
+checks.check_digest(answer_forward, "fb1b966493f7b9c3", exercise="07.1", hint=HINT_1)
 
 # %% [markdown]
 # **Exercise 2: training cost.** For the same network, how many multiply-adds does one image
@@ -981,14 +1017,11 @@ checks.check_digest(
 # %%
 answer_training = ...  # a whole number
 
-checks.check_digest(
-    answer_training,
-    "fca2f4e12b0edbf2", exercise="07.2",
-    hint=(
-        "Three products per layer (forward, weight gradient, input gradient), except that"
-        " the first layer needs no input gradient."
-    ),
+HINT_2 = (
+    "Three products per layer (forward, weight gradient, input gradient), except that"
+    " the first layer needs no input gradient."
 )
+checks.check_digest(answer_training, "fca2f4e12b0edbf2", exercise="07.2", hint=HINT_2)
 
 # %% [markdown]
 # **Exercise 3: throughput.** A timed run of 20 training steps at batch size 128 took
@@ -997,9 +1030,8 @@ checks.check_digest(
 # %%
 answer_rate = ...  # a whole number
 
-checks.check_digest(
-    answer_rate, "7a2ddf836ad48111", exercise="07.3", hint="Images processed in one run, divided by its time."
-)
+HINT_3 = "Images processed in one run, divided by its time."
+checks.check_digest(answer_rate, "7a2ddf836ad48111", exercise="07.3", hint=HINT_3)
 
 # %% [markdown]
 # **Exercise 4: a suspiciously fast GPU.** Someone times `y = model(x)` on a GPU with
@@ -1013,11 +1045,8 @@ checks.check_digest(
 # %%
 answer_gpu = ...  # "a", "b" or "c"
 
-checks.check_digest(
-    answer_gpu,
-    "4de1bacc03a26918", exercise="07.4",
-    hint="Which of the timing rules of section 5 does a plain perf_counter pair miss?",
-)
+HINT_4 = "Which of the timing rules of section 5 does a plain perf_counter pair miss?"
+checks.check_digest(answer_gpu, "4de1bacc03a26918", exercise="07.4", hint=HINT_4)
 
 # %% [markdown]
 # **Exercise 5: overhead.** A training step at batch size 64 takes 10 ms; at batch size 1024
@@ -1027,12 +1056,8 @@ checks.check_digest(
 # %%
 answer_ratio = ...  # a number
 
-checks.check_digest(
-    answer_ratio,
-    "e86bb3e179ada98e", exercise="07.5",
-    decimals=2,
-    hint="Images per second is the batch size divided by the step time; compare the two.",
-)
+HINT_5 = "Images per second is the batch size divided by the step time; compare the two."
+checks.check_digest(answer_ratio, "e86bb3e179ada98e", exercise="07.5", decimals=2, hint=HINT_5)
 
 # %% [markdown]
 # **Exercise 6: Adam's share, measured from the outside.** Section 5.3 timed Adam's update
@@ -1056,7 +1081,7 @@ exercises.check_sgd_saving(answer_saving, sgd_sweep, sweeps["CPU"], updates["CPU
 # %%
 # Exercise 1: 3072 × 256 + 256 × 10
 answer_forward = 3072 * 256 + 256 * 10
-assert checks.check_digest(answer_forward, "fb1b966493f7b9c3", exercise="07.1", hint="see above")
+assert checks.check_digest(answer_forward, "fb1b966493f7b9c3", exercise="07.1", hint=HINT_1)
 
 # %%
 # Exercise 2: forward + weight gradients (= forward) + the second layer's input gradient,
@@ -1071,24 +1096,26 @@ small = keras.Sequential(
     ]
 )
 assert flops.training_macs(small) == answer_training
-assert checks.check_digest(answer_training, "fca2f4e12b0edbf2", exercise="07.2", hint="see above")
+assert checks.check_digest(answer_training, "fca2f4e12b0edbf2", exercise="07.2", hint=HINT_2)
 
 # %%
 # Exercise 3: 20 steps × 128 images in 0.5 s
 answer_rate = 20 * 128 / 0.5
-assert checks.check_digest(answer_rate, "7a2ddf836ad48111", exercise="07.3", hint="see above")
+assert checks.check_digest(answer_rate, "7a2ddf836ad48111", exercise="07.3", hint=HINT_3)
 
 # %%
 # Exercise 4: (b). The call returns once the GPU has queued the work; read the result back
 # (e.g. y.numpy()) before stopping the clock, as helpers.timing does.
 answer_gpu = "b"
-assert checks.check_digest(answer_gpu, "4de1bacc03a26918", exercise="07.4", hint="see above")
+assert checks.check_digest(answer_gpu, "4de1bacc03a26918", exercise="07.4", hint=HINT_4)
 
 # %%
 # Exercise 5: 1024 / 0.080 s against 64 / 0.010 s. Sixteen times the images cost only eight
 # times the time: the fixed cost per step is shared by more images.
 answer_ratio = (1024 / 0.080) / (64 / 0.010)
-assert checks.check_digest(answer_ratio, "e86bb3e179ada98e", exercise="07.5", decimals=2, hint="see above")
+assert checks.check_digest(
+    answer_ratio, "e86bb3e179ada98e", exercise="07.5", decimals=2, hint=HINT_5
+)
 
 # %%
 # %%needs_backend tensorflow
@@ -1114,33 +1141,3 @@ print(
     f"SGD saves {answer_saving:.0%} of the step"
 )
 assert exercises.check_sgd_saving(answer_saving, sgd_sweep, sweeps["CPU"], updates["CPU"])
-
-# %% [markdown]
-# ## Results
-
-# %%
-numbers = {"test_accuracy": test_accuracy, "train_mflop_per_image": TRAIN_FLOPS_PER_SAMPLE / 1e6}
-for label in DEVICES if TENSORFLOW else ():  # the timings of sections 5-6
-    key = label.lower()
-    numbers[f"{key}_matmul_peak_gflops"] = PEAK[label]
-    numbers[f"{key}_bandwidth_gb_s"] = BANDWIDTH[label]
-    numbers[f"{key}_weights_bandwidth_gb_s"] = WEIGHTS_BANDWIDTH[label]
-    for loop in ("compiled", "train_on_batch"):
-        row = best[label, loop]
-        numbers[f"{key}_{loop}_best_batch"] = row["batch_size"]
-        numbers[f"{key}_{loop}_best_gflops"] = row["gflops"]
-        numbers[f"{key}_{loop}_best_share"] = row["share_of_peak"]
-    for name, update in updates[label].items():
-        numbers[f"{key}_update_ms_{name.lower().replace(', ', '_')}"] = update.per_step * 1e3
-    smallest = breakdown[label].iloc[0]
-    numbers[f"{key}_adam_time_share_compiled_b{BATCH_SIZES[0]}"] = smallest["update_share_compiled"]
-    numbers[f"{key}_adam_time_share_train_on_batch_b{BATCH_SIZES[0]}"] = smallest[
-        "update_share_train_on_batch"
-    ]
-    numbers[f"{key}_floor_train_on_batch_ms"] = floors[label]["train_on_batch"]
-    numbers[f"{key}_floor_compiled_ms"] = floors[label]["compiled"]
-    for _, row in sweeps[label].iterrows():
-        name = f"{key}_{row['loop']}_images_per_s_b{int(row['batch_size'])}"
-        numbers[name] = row["samples_per_s"]
-numbers["fit_images_per_s"] = FIT_IMAGES_PER_S
-helpers.record("07", **numbers)

@@ -45,17 +45,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -64,10 +70,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import warnings
@@ -82,12 +90,11 @@ from sklearn.linear_model import LogisticRegression
 from helpers import checks, churn, exercises, plots
 from helpers import evaluation as ev
 
-SEED = helpers.seed()
 EPOCHS = 40 if QUICK else 300  # an upper bound: early stopping decides the real number
 PATIENCE = 5 if QUICK else 20
 
 # %% [markdown]
-# ## 1 · The raw table
+# ## 1. The raw table
 #
 # `helpers.datasets` downloads the file once (checking its SHA-256) and returns it exactly as
 # published: 7043 customers × 21 columns.
@@ -150,8 +157,11 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     demo["Partner"].replace({"Yes": 1, "No": 0}, inplace=True)  # the old habit
 changed = not demo["Partner"].equals(df["Partner"])
-print(f"pandas {pd.__version__}: the in-place replace {'changed' if changed else 'did NOT change'}"
-      " the table; values now:", demo["Partner"].unique().tolist())
+print(
+    f"pandas {pd.__version__}: the in-place replace {'changed' if changed else 'did NOT change'}"
+    " the table; values now:",
+    demo["Partner"].unique().tolist(),
+)
 print("pandas said:", "; ".join(sorted({w.category.__name__ for w in caught})) or "nothing")
 
 # %% [markdown]
@@ -176,8 +186,12 @@ df.dtypes.value_counts()
 
 # %%
 mixed = pd.concat([df[["tenure"]], pd.get_dummies(df[["Contract"]])], axis=1).head(3)
-print("column dtypes:", sorted({str(t) for t in mixed.dtypes}),
-      "-> to_numpy() dtype:", mixed.to_numpy().dtype)
+print(
+    "column dtypes:",
+    sorted({str(t) for t in mixed.dtypes}),
+    "-> to_numpy() dtype:",
+    mixed.to_numpy().dtype,
+)
 try:
     keras.ops.convert_to_tensor(mixed.to_numpy())
 except (ValueError, TypeError) as error:  # TensorFlow's backend raises the one, JAX's the other
@@ -202,7 +216,7 @@ churn_rate = df["Churn"].mean()
 print(f"churn rate: {churn_rate:.3f}")
 
 # %% [markdown]
-# ## 2 · Split first, fit later
+# ## 2. Split first, fit later
 #
 # Everything that *learns from data* (a scaler's mean, an encoder's categories, the network,
 # the decision threshold) must learn from training rows only; otherwise the test rows leak
@@ -222,13 +236,15 @@ X_train, X_val, X_test, y_train, y_val, y_test = ev.train_val_test_split(
     X, y, val_size=0.1, test_size=0.2, seed=SEED
 )
 pd.DataFrame(
-    {"rows": [len(y_train), len(y_val), len(y_test)],
-     "churn rate": [y_train.mean(), y_val.mean(), y_test.mean()]},
+    {
+        "rows": [len(y_train), len(y_val), len(y_test)],
+        "churn rate": [y_train.mean(), y_val.mean(), y_test.mean()],
+    },
     index=["train", "validation", "test"],
 ).round(3)
 
 # %% [markdown]
-# ## 3 · Scaling and one-hot encoding, fitted on training rows
+# ## 3. Scaling and one-hot encoding, fitted on training rows
 #
 # `tenure` runs to 72, `TotalCharges` to 8685: on such different scales gradient descent
 # crawls. A `StandardScaler` maps each numeric column to $z = (x - \mu)/\sigma$, with $\mu$ and
@@ -253,12 +269,15 @@ numeric = list(churn.NUMERIC_COLUMNS)
 assert np.allclose(scaler.mean_, X_train[numeric].mean())
 assert not np.allclose(scaler.mean_, X[numeric].mean())
 pd.DataFrame(
-    {"scaler mean": scaler.mean_, "train mean": X_train[numeric].mean(),
-     "all-rows mean": X[numeric].mean()}
+    {
+        "scaler mean": scaler.mean_,
+        "train mean": X_train[numeric].mean(),
+        "all-rows mean": X[numeric].mean(),
+    }
 ).round(2)
 
 # %% [markdown]
-# ## 4 · A small network, stopped by the validation set
+# ## 4. A small network, stopped by the validation set
 #
 # A tabular problem with about 40 features and 5000 rows needs no big network: one hidden layer of
 # 16 ReLU units and one sigmoid output $\hat p = P(\text{churn}\mid x)$, trained with binary
@@ -272,8 +291,9 @@ pd.DataFrame(
 
 # %%
 inputs = keras.Input(shape=(A_train.shape[1],), name="features")
-hidden = keras.layers.Dense(16, activation="relu",
-                            kernel_regularizer=keras.regularizers.L2(1e-3))(inputs)
+hidden = keras.layers.Dense(16, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-3))(
+    inputs
+)
 outputs = keras.layers.Dense(1, activation="sigmoid", name="p_churn")(hidden)
 model = keras.Model(inputs, outputs, name="churn_ann")
 model.compile(
@@ -284,19 +304,30 @@ model.compile(
 model.summary()
 
 # %%
-stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE,
-                                     restore_best_weights=True)
+stop = keras.callbacks.EarlyStopping(
+    monitor="val_loss", patience=PATIENCE, restore_best_weights=True
+)
 history = model.fit(
-    A_train, y_train,
+    A_train,
+    y_train,
     validation_data=(A_val, y_val),  # the validation split, never the test split
-    epochs=EPOCHS, batch_size=64, callbacks=[stop], verbose=0,
+    epochs=EPOCHS,
+    batch_size=64,
+    callbacks=[stop],
+    verbose=0,
 )
 epochs_run = len(history.history["loss"])
 best_epoch = int(np.argmin(history.history["val_loss"])) + 1
 stopped_early = stop.stopped_epoch > 0  # also right when it fires on the last allowed epoch
-print(f"trained {epochs_run} of at most {EPOCHS} epochs; best validation loss at epoch "
-      f"{best_epoch}; " + ("early stopping fired" if stopped_early else
-                            "early stopping did not fire: the epoch limit came first"))
+print(
+    f"trained {epochs_run} of at most {EPOCHS} epochs; best validation loss at epoch "
+    f"{best_epoch}; "
+    + (
+        "early stopping fired"
+        if stopped_early
+        else "early stopping did not fire: the epoch limit came first"
+    )
+)
 plots.plot_history(history, metrics=("loss", "auc"), title="Learning curves")
 plt.show()
 
@@ -308,10 +339,11 @@ plt.show()
 # validation loss was still improving or had only just levelled off, and the weights are
 # those of the best epoch so far. (The training loss includes the L2 penalty
 # and is measured with the weights changing during the epoch, so compare the *shapes* of the
-# two curves, not their levels.) `churn.build_model` and `churn.fit_with_early_stopping`
-# wrap these two cells for lesson 10.
+# two curves, not their levels.) `churn.build_model` and `training.fit_with_early_stopping`
+# wrap these two cells for lesson 10 (a test checks that `churn.build_model` builds this
+# very network).
 #
-# ## 5 · Measuring a classifier on imbalanced data
+# ## 5. Measuring a classifier on imbalanced data
 #
 # At a threshold $t$ the model predicts "churn" when $\hat p \ge t$. Counting true positives
 # (churners flagged), false positives (loyal customers flagged) and false negatives (churners
@@ -357,7 +389,7 @@ ev.threshold_table(y_val, p_val).loc[[0.2, 0.3, 0.4, 0.5, 0.6]].round(3)
 # and 1 to its denominator on average, so it pays whenever $\hat p$ is above half the current
 # $F_1$. That is why the $F_1$-best threshold lies below 0.5.
 #
-# ## 6 · The test set, once
+# ## 6. The test set, once
 #
 # Now, and only now, the test rows: at the usual 0.5 and at the threshold chosen above.
 
@@ -379,8 +411,12 @@ comparison = pd.DataFrame(
 comparison
 
 # %%
-plots.plot_confusion_matrix(y_test, (p_test >= threshold).astype(int), labels=names,
-                            title=f"Test set, threshold {threshold:.2f}")
+plots.plot_confusion_matrix(
+    y_test,
+    (p_test >= threshold).astype(int),
+    labels=names,
+    title=f"Test set, threshold {threshold:.2f}",
+)
 plt.show()
 ev.plot_roc_pr(y_test, {"ANN": p_test}, title="Test set")
 plt.show()
@@ -405,14 +441,22 @@ threshold_logistic = ev.choose_threshold(y_val, p_val_logistic)
 p_test_logistic = logistic.predict_proba(A_test)[:, 1]
 logistic_half = ev.binary_metrics(y_test, p_test_logistic, 0.5)
 logistic_chosen = ev.binary_metrics(y_test, p_test_logistic, threshold_logistic)
-display(pd.DataFrame(
-    {"ANN, t = 0.5": at_half, "ANN, validation t": at_chosen,
-     "logistic regression, t = 0.5": logistic_half,
-     "logistic regression, validation t": logistic_chosen}).T.round(3))
-print("ANN minus logistic regression: "
-      f"accuracy (t = 0.5) {at_half['accuracy'] - logistic_half['accuracy']:+.3f}, "
-      f"ROC-AUC {at_half['roc_auc'] - logistic_half['roc_auc']:+.3f}, "
-      f"churn F1 (validation t) {at_chosen['f1'] - logistic_chosen['f1']:+.3f}")
+display(
+    pd.DataFrame(
+        {
+            "ANN, t = 0.5": at_half,
+            "ANN, validation t": at_chosen,
+            "logistic regression, t = 0.5": logistic_half,
+            "logistic regression, validation t": logistic_chosen,
+        }
+    ).T.round(3)
+)
+print(
+    "ANN minus logistic regression: "
+    f"accuracy (t = 0.5) {at_half['accuracy'] - logistic_half['accuracy']:+.3f}, "
+    f"ROC-AUC {at_half['roc_auc'] - logistic_half['roc_auc']:+.3f}, "
+    f"churn F1 (validation t) {at_chosen['f1'] - logistic_chosen['f1']:+.3f}"
+)
 
 # %% [markdown]
 # Compare the printed gaps with the seed-to-seed spread of these numbers (about ±0.01 to
@@ -427,8 +471,10 @@ print("ANN minus logistic regression: "
 accuracy = at_half["accuracy"]
 roc_auc = at_half["roc_auc"]
 f1_churn = at_chosen["f1"]
-print(f"accuracy (t = 0.5) {accuracy:.3f} | ROC-AUC {roc_auc:.3f} | "
-      f"churn F1 (validation t) {f1_churn:.3f} | churn F1 (t = 0.5) {at_half['f1']:.3f}")
+print(
+    f"accuracy (t = 0.5) {accuracy:.3f} | ROC-AUC {roc_auc:.3f} | "
+    f"churn F1 (validation t) {f1_churn:.3f} | churn F1 (t = 0.5) {at_half['f1']:.3f}"
+)
 assert accuracy > always_no["accuracy"] + 0.03, "the network should beat 'nobody churns'"
 if QUICK:
     assert accuracy >= 0.76 and roc_auc >= 0.80 and f1_churn >= 0.55
@@ -436,6 +482,19 @@ else:
     assert accuracy >= 0.80, "target: accuracy >= 0.80"
     assert roc_auc >= 0.83, "target: ROC-AUC >= 0.83"
     assert f1_churn >= 0.58, "target: churn-class F1 >= 0.58"
+
+# %%
+helpers.record(
+    "08",
+    accuracy=accuracy,
+    roc_auc=roc_auc,
+    f1_churn=f1_churn,
+    f1_churn_at_half=at_half["f1"],
+    threshold=threshold,
+    logistic_accuracy=logistic_half["accuracy"],
+    logistic_roc_auc=logistic_half["roc_auc"],
+    logistic_f1=logistic_chosen["f1"],
+)
 
 # %% [markdown]
 # > **Common mistakes**
@@ -492,6 +551,7 @@ checks.check_digest(threshold_data, "c682e093a966ba02", exercise="08.2", hint=HI
 # The check tries it on the validation predictions at several thresholds, including one
 # that flags nobody.
 
+
 # %%
 def f1_at(y_true, p, t):
     raise NotImplementedError  # replace with your code
@@ -507,12 +567,6 @@ exercises.check_f1_at(f1_at, y_val, p_val)
 # %%
 share_called = ...
 exercises.check_share_flagged(share_called, p_test, threshold)
-
-# %%
-helpers.record("08", accuracy=accuracy, roc_auc=roc_auc, f1_churn=f1_churn,
-               f1_churn_at_half=at_half["f1"], threshold=threshold,
-               logistic_accuracy=logistic_half["accuracy"],
-               logistic_roc_auc=logistic_half["roc_auc"], logistic_f1=logistic_chosen["f1"])
 
 # %% [markdown]
 # ## Solutions

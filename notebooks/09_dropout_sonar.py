@@ -47,17 +47,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -66,10 +72,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import time
@@ -81,12 +89,11 @@ from scipy import stats
 from sklearn.preprocessing import StandardScaler
 
 from helpers import checks, exercises
-from helpers.crossval import cross_validate, fit_in_memory
+from helpers.crossval import cross_validate
 from helpers.datasets import load_sonar
 from helpers.evaluation import train_val_test_split
 from helpers.plots import plot_history
-
-SEED = helpers.seed()
+from helpers.training import fit_in_memory
 
 # %% [markdown]
 # ## 1. The data
@@ -128,10 +135,12 @@ assert x.min() >= 0 and x.max() <= 1
 # The network is deliberately large for 124 rows: 60 inputs, 512 ReLU units, one sigmoid
 # output: 60 · 512 + 512 weights and biases in the hidden layer, then 512 + 1 in the output,
 # 31 745 in all, some 250 per training row. We train it for a fixed, generous number of
-# epochs *without* early stopping, to watch what happens. `fit_in_memory` (from
-# `helpers/crossval.py`) is `model.fit(x, y, validation_data=..., epochs=..., batch_size=...)`
-# with the rows fed through one `tf.data` pipeline; on a table this small that is several
-# times faster than handing Keras NumPy arrays.
+# epochs *without* early stopping, to watch what happens. `train_and_plot` trains a model so
+# and draws its curves; section 3 trains the dropout network with it too, the same way.
+# `fit_in_memory` (from `helpers/training.py`) is
+# `model.fit(x, y, validation_data=..., epochs=..., batch_size=...)` with the rows fed through
+# one `tf.data` pipeline; on a table this small that is several times faster than handing
+# Keras NumPy arrays.
 
 # %%
 x_train, x_val, x_test, y_train, y_val, y_test = train_val_test_split(
@@ -161,17 +170,23 @@ def build_plain() -> keras.Model:
     return model
 
 
+def train_and_plot(model: keras.Model, title: str) -> keras.callbacks.History:
+    """Train on the training rows for DEMO_EPOCHS epochs, scored on the validation rows; plot."""
+    history = fit_in_memory(
+        model,
+        x_train_s,
+        y_train,
+        validation_data=(x_val_s, y_val),
+        epochs=DEMO_EPOCHS,
+        batch_size=BATCH_SIZE,
+    )
+    plot_history(history, metrics=("loss", "accuracy"), title=title)
+    plt.show()
+    return history
+
+
 plain = build_plain()
-history_plain = fit_in_memory(
-    plain,
-    x_train_s,
-    y_train,
-    validation_data=(x_val_s, y_val),
-    epochs=DEMO_EPOCHS,
-    batch_size=BATCH_SIZE,
-)
-plot_history(history_plain, metrics=("loss", "accuracy"), title="No dropout")
-plt.show()
+history_plain = train_and_plot(plain, "No dropout")
 
 # %% [markdown]
 # The training loss heads for zero while the validation loss reaches its minimum early and
@@ -235,6 +250,7 @@ assert abs(during_training.mean() / x_demo.mean() - 1) < 0.03  # the mean is pre
 # The same network with dropout: 20 % on the inputs (each sonar band may be missing) and
 # 50 % on the hidden units, the rates of the original paper.
 
+
 # %%
 def build_dropout() -> keras.Model:
     """The same network with dropout on the inputs and on the hidden layer."""
@@ -253,16 +269,7 @@ def build_dropout() -> keras.Model:
 
 
 with_dropout = build_dropout()
-history_dropout = fit_in_memory(
-    with_dropout,
-    x_train_s,
-    y_train,
-    validation_data=(x_val_s, y_val),
-    epochs=DEMO_EPOCHS,
-    batch_size=BATCH_SIZE,
-)
-plot_history(history_dropout, metrics=("loss", "accuracy"), title="With dropout")
-plt.show()
+history_dropout = train_and_plot(with_dropout, "With dropout")
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 epochs = np.arange(1, DEMO_EPOCHS + 1)
@@ -336,9 +343,11 @@ only_dropout = int(np.sum(right_dropout & ~right_plain))
 only_plain = int(np.sum(right_plain & ~right_dropout))
 disagreements = only_dropout + only_plain
 mcnemar_p = stats.binomtest(only_dropout, disagreements).pvalue if disagreements else 1.0
-print(f"the two models disagree on {disagreements} of {len(y_test)} test rows: "
-      f"dropout alone right on {only_dropout}, no dropout alone right on {only_plain}; "
-      f"McNemar's exact p = {mcnemar_p:.2f}")
+print(
+    f"the two models disagree on {disagreements} of {len(y_test)} test rows: "
+    f"dropout alone right on {only_dropout}, no dropout alone right on {only_plain}; "
+    f"McNemar's exact p = {mcnemar_p:.2f}"
+)
 
 # %% [markdown]
 # With a handful of disagreements even a lopsided split is weak evidence (read the printed
@@ -457,9 +466,11 @@ if mean_diff == 0:
     print("dropout and no dropout tie: the same mean accuracy over the same folds.")
 else:
     better, worse = ("dropout", "no dropout") if mean_diff > 0 else ("no dropout", "dropout")
-    verdict = ("and the corrected test calls the difference significant at the 5 % level"
-               if p_value < 0.05 else
-               "on average, but the corrected test cannot tell it from noise")
+    verdict = (
+        "and the corrected test calls the difference significant at the 5 % level"
+        if p_value < 0.05
+        else "on average, but the corrected test cannot tell it from noise"
+    )
     print(
         f"{better} beats {worse} by {abs(mean_diff):.3f} of accuracy {verdict} "
         f"(p = {p_value:.2f}, corrected resampled t-test)."
@@ -498,7 +509,19 @@ print(
 # cross-validated difference above shows how far single folds scatter). For the question "does
 # dropout help this network, trained properly?", the cross-validated line, with its spread, is
 # the result to report.
-#
+
+# %%
+helpers.record(
+    "09",
+    cv_acc_plain=cv_plain.mean,
+    cv_sd_plain=cv_plain.std,
+    cv_acc_dropout=cv_dropout.mean,
+    cv_sd_dropout=cv_dropout.std,
+    cv_diff_dropout_minus_plain=mean_diff,
+    cv_diff_sd=sd_diff,
+)
+
+# %% [markdown]
 # > **Common mistakes**
 # >
 # > * Reading training accuracy from `fit`'s logs when the model has dropout: it is measured
@@ -535,6 +558,7 @@ checks.check_digest(answer_kept, "af667b01a5074412", exercise="09.1", hint=HINT_
 # training with that mask. The check compares it with what Keras `Dropout` layers give on
 # a few inputs (the mask is read off each layer's output: its zeros).
 
+
 # %%
 def my_dropout(x, mask, rate):
     # Your code: apply the mask and the inverted-dropout scaling.
@@ -564,7 +588,9 @@ checks.check_digest(answer_scaler, "de473228d06a40cc", exercise="09.3", hint=HIN
 # %%
 answer_one_row = ...  # a number, to 3 decimals
 HINT_ONE_ROW = "Accuracy is (number correct) / (number of rows); change the count by one."
-checks.check_digest(answer_one_row, "fd6f300f032ea7ab", exercise="09.4", hint=HINT_ONE_ROW, decimals=3)
+checks.check_digest(
+    answer_one_row, "fd6f300f032ea7ab", exercise="09.4", hint=HINT_ONE_ROW, decimals=3
+)
 
 # %% [markdown]
 # ## Solutions
@@ -572,7 +598,9 @@ checks.check_digest(answer_one_row, "fd6f300f032ea7ab", exercise="09.4", hint=HI
 # %%
 # Exercise 1: kept with probability 0.75, so scaled by 1 / 0.75.
 answer_kept = 3.0 / (1 - 0.25)  # 4.0
-assert checks.check_digest(answer_kept, "af667b01a5074412", exercise="09.1", hint=HINT_KEPT, decimals=2)
+assert checks.check_digest(
+    answer_kept, "af667b01a5074412", exercise="09.1", hint=HINT_KEPT, decimals=2
+)
 
 
 # %%
@@ -592,19 +620,9 @@ assert checks.check_digest(answer_scaler, "de473228d06a40cc", exercise="09.3", h
 # %%
 # Exercise 4: one row of 52 is about 1.9 points of accuracy.
 answer_one_row = 1 / 52
-assert checks.check_digest(answer_one_row, "fd6f300f032ea7ab", exercise="09.4", hint=HINT_ONE_ROW, decimals=3)
-assert checks.check_digest(0.0192, "fd6f300f032ea7ab", exercise="09.4", hint=HINT_ONE_ROW, decimals=3)  # rounded is fine
-
-# %% [markdown]
-# ## Results
-
-# %%
-helpers.record(
-    "09",
-    cv_acc_plain=cv_plain.mean,
-    cv_sd_plain=cv_plain.std,
-    cv_acc_dropout=cv_dropout.mean,
-    cv_sd_dropout=cv_dropout.std,
-    cv_diff_dropout_minus_plain=mean_diff,
-    cv_diff_sd=sd_diff,
+assert checks.check_digest(
+    answer_one_row, "fd6f300f032ea7ab", exercise="09.4", hint=HINT_ONE_ROW, decimals=3
 )
+assert checks.check_digest(
+    0.0192, "fd6f300f032ea7ab", exercise="09.4", hint=HINT_ONE_ROW, decimals=3
+)  # rounded is fine

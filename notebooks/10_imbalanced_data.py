@@ -47,17 +47,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -66,10 +72,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import keras
@@ -82,17 +90,16 @@ from IPython.display import display
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight
 
-from helpers import checks, churn, exercises
+from helpers import checks, churn, exercises, training
 from helpers import evaluation as ev
 
-SEED = helpers.seed()
 EPOCHS = 6 if QUICK else 300  # upper bound; early stopping picks the epoch
 PATIENCE = 2 if QUICK else 10
 N_MEMBERS = 2 if QUICK else 5  # models in the balanced ensemble
 BATCH = 256
 
 # %% [markdown]
-# ## 1 · The data, exactly as in lesson 08
+# ## 1. The data, exactly as in lesson 08
 #
 # The cleaning functions built in lesson 08, then the same stratified 70/10/20 split, then
 # the preprocessor fitted on training rows only.
@@ -108,19 +115,23 @@ A_train = preprocessor.fit_transform(X_train).astype("float32")
 A_val = preprocessor.transform(X_val).astype("float32")
 A_test = preprocessor.transform(X_test).astype("float32")
 print(f"train {A_train.shape}, validation {A_val.shape}, test {A_test.shape}")
-print(f"churn rate: train {y_train.mean():.3f}, validation {y_val.mean():.3f}, "
-      f"test {y_test.mean():.3f}")
+print(
+    f"churn rate: train {y_train.mean():.3f}, validation {y_val.mean():.3f}, "
+    f"test {y_test.mean():.3f}"
+)
 
 # %% [markdown]
-# ## 2 · Why accuracy lies
+# ## 2. Why accuracy lies
 #
 # A "model" that always answers *stays* never finds a churner, yet its accuracy is the share
 # of stayers:
 
 # %%
 baseline = ev.binary_metrics(y_test, np.zeros(len(y_test)))
-print(f"always 'stays': accuracy {baseline['accuracy']:.3f}, churn recall "
-      f"{baseline['recall']:.3f}, churn F1 {baseline['f1']:.3f}")
+print(
+    f"always 'stays': accuracy {baseline['accuracy']:.3f}, churn recall "
+    f"{baseline['recall']:.3f}, churn F1 {baseline['f1']:.3f}"
+)
 
 
 # %% [markdown]
@@ -129,20 +140,34 @@ print(f"always 'stays': accuracy {baseline['accuracy']:.3f}, churn recall "
 # $F_1 = 2\,\text{precision}\cdot\text{recall}/(\text{precision}+\text{recall})$ at a threshold,
 # plus two threshold-free ranking scores, ROC-AUC and PR-AUC (lesson 08).
 #
-# One function trains a model the same way for every method: the network of lesson 08
+# One function, `train`, trains a model the same way for every method (`train_and_predict`
+# then scores the validation and test rows with it): the network of lesson 08
 # (`churn.build_model`, with a larger learning rate and batch to keep the lesson fast), early
 # stopping on the **natural-distribution validation split**, monitoring validation AUC. (The
 # validation *loss* would be the wrong referee here: after re-weighting or resampling, the
 # training objective is a different loss from the plain one measured on validation rows.)
 
+
 # %%
+def train(A, labels, validation, class_weight=None, loss="binary_crossentropy"):
+    """One network trained on (A, labels), stopped early on `validation` = (rows, labels)."""
+    model = churn.build_model(A.shape[1], learning_rate=3e-3, loss=loss)
+    training.fit_with_early_stopping(
+        model,
+        (A, labels),
+        validation,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        patience=PATIENCE,
+        class_weight=class_weight,
+        monitor="val_auc",
+    )
+    return model
+
+
 def train_and_predict(A, labels, class_weight=None, loss="binary_crossentropy"):
     """Train one network on (A, labels); return its churn probabilities on validation and test."""
-    model = churn.build_model(A.shape[1], learning_rate=3e-3, loss=loss)
-    churn.fit_with_early_stopping(
-        model, (A, labels), (A_val, y_val), epochs=EPOCHS, batch_size=BATCH,
-        patience=PATIENCE, class_weight=class_weight, monitor="val_auc",
-    )
+    model = train(A, labels, (A_val, y_val), class_weight=class_weight, loss=loss)
     return model.predict(A_val, verbose=0)[:, 0], model.predict(A_test, verbose=0)[:, 0]
 
 
@@ -150,7 +175,7 @@ scores = {}  # method -> (validation probabilities, test probabilities)
 scores["plain"] = train_and_predict(A_train, y_train)
 
 # %% [markdown]
-# ## 3 · Class weights
+# ## 3. Class weights
 #
 # Keep every row, but make each churner count more in the loss. The "balanced" weights
 # $w_c = \dfrac{n}{2\,n_c}$ ($n$ rows, $n_c$ of class $c$) make both classes weigh the same in
@@ -165,7 +190,7 @@ print("class weights:", {k: round(v, 3) for k, v in class_weight.items()})
 scores["class weights"] = train_and_predict(A_train, y_train, class_weight=class_weight)
 
 # %% [markdown]
-# ## 4 · Random under- and over-sampling (training split only)
+# ## 4. Random under- and over-sampling (training split only)
 #
 # *Under-sampling* throws away stayers at random until both classes are equally common: fast,
 # but it discards almost half of the training rows. *Over-sampling* repeats churners at
@@ -177,9 +202,11 @@ scores["class weights"] = train_and_predict(A_train, y_train, class_weight=class
 A_under, y_under = RandomUnderSampler(random_state=SEED).fit_resample(A_train, y_train)
 A_over, y_over = RandomOverSampler(random_state=SEED).fit_resample(A_train, y_train)
 pd.DataFrame(
-    {"rows": [len(y_train), len(y_under), len(y_over)],
-     "churners": [y_train.sum(), y_under.sum(), y_over.sum()],
-     "churn rate": [y_train.mean(), y_under.mean(), y_over.mean()]},
+    {
+        "rows": [len(y_train), len(y_under), len(y_over)],
+        "churners": [y_train.sum(), y_under.sum(), y_over.sum()],
+        "churn rate": [y_train.mean(), y_under.mean(), y_over.mean()],
+    },
     index=["training split", "under-sampled", "over-sampled"],
 ).round(3)
 
@@ -188,7 +215,7 @@ scores["under-sampling"] = train_and_predict(A_under, y_under)
 scores["over-sampling"] = train_and_predict(A_over, y_over)
 
 # %% [markdown]
-# ## 5 · SMOTE
+# ## 5. SMOTE
 #
 # SMOTE makes *new* churners instead of copies: for a churner $x_i$ it picks one of its $k=5$
 # nearest churner neighbours $x_j$ and a random $\lambda \in [0, 1]$, and adds
@@ -204,16 +231,20 @@ scores["over-sampling"] = train_and_predict(A_over, y_over)
 
 # %%
 A_smote, y_smote = SMOTE(random_state=SEED).fit_resample(A_train, y_train)
-contract = [i for i, name in enumerate(preprocessor.get_feature_names_out())
-            if name.startswith("Contract_")]
-synthetic = A_smote[len(A_train):]  # imbalanced-learn appends the new rows
+contract = [
+    i for i, name in enumerate(preprocessor.get_feature_names_out()) if name.startswith("Contract_")
+]
+synthetic = A_smote[len(A_train) :]  # imbalanced-learn appends the new rows
 fractional = ~np.all(np.isin(synthetic[:, contract], [0, 1]), axis=1)
-print(f"{len(synthetic)} synthetic churners; {fractional.mean():.0%} have a fractional "
-      "Contract one-hot, e.g.", synthetic[fractional][0, contract].round(2))
+print(
+    f"{len(synthetic)} synthetic churners; {fractional.mean():.0%} have a fractional "
+    "Contract one-hot, e.g.",
+    synthetic[fractional][0, contract].round(2),
+)
 scores["SMOTE"] = train_and_predict(A_smote, y_smote)
 
 # %% [markdown]
-# ## 6 · An ensemble of balanced models
+# ## 6. An ensemble of balanced models
 #
 # Under-sampling wastes stayers; an ensemble puts them back. Train `N_MEMBERS` networks, each
 # on *all* churners plus a *different* random subset of stayers of the same size, and
@@ -224,15 +255,16 @@ scores["SMOTE"] = train_and_predict(A_smote, y_smote)
 
 # %%
 member_scores = []
-for member in range(N_MEMBERS):
-    sampler = RandomUnderSampler(random_state=SEED + member)  # a different subset each time
+for member_seed in helpers.run_seeds(N_MEMBERS):
+    sampler = RandomUnderSampler(random_state=member_seed)  # a different subset each time
     A_k, y_k = sampler.fit_resample(A_train, y_train)
     member_scores.append(train_and_predict(A_k, y_k))
-scores["balanced ensemble"] = tuple(np.mean([s[part] for s in member_scores], axis=0)
-                                    for part in (0, 1))
+scores["balanced ensemble"] = tuple(
+    np.mean([s[part] for s in member_scores], axis=0) for part in (0, 1)
+)
 
 # %% [markdown]
-# ## 7 · Focal loss
+# ## 7. Focal loss
 #
 # Focal loss changes the loss instead of the data. With $p_t = \hat p$ for a churner and
 # $p_t = 1-\hat p$ for a stayer (the probability given to the *true* class), and
@@ -250,13 +282,20 @@ scores["balanced ensemble"] = tuple(np.mean([s[part] for s in member_scores], ax
 gamma, alpha = 2.0, 0.75
 p_true = np.array([0.95, 0.8, 0.5, 0.2])  # probability the model gives the true class
 factor = (1 - p_true) ** gamma
-table = pd.DataFrame({"p_t": p_true, "cross-entropy -log p_t": -np.log(p_true),
-                      "(1 - p_t)^γ": factor, "focal (no α)": -factor * np.log(p_true)})
+table = pd.DataFrame(
+    {
+        "p_t": p_true,
+        "cross-entropy -log p_t": -np.log(p_true),
+        "(1 - p_t)^γ": factor,
+        "focal (no α)": -factor * np.log(p_true),
+    }
+)
 display(table.round(4))
 
 # Keras, for churners (y = 1, so p_t = p and α_t = α) and stayers (y = 0, p_t = 1 - p):
-focal = keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=alpha,
-                                             gamma=gamma, reduction=None)
+focal = keras.losses.BinaryFocalCrossentropy(
+    apply_class_balancing=True, alpha=alpha, gamma=gamma, reduction=None
+)
 y_pair = np.array([[1.0], [0.0]] * 2, dtype="float32")
 p_pair = np.array([[0.9], [0.1], [0.3], [0.7]], dtype="float32")  # 2 easy, then 2 hard
 keras_values = keras.ops.convert_to_numpy(focal(y_pair, p_pair))
@@ -273,12 +312,13 @@ assert np.allclose(keras_values, by_hand, rtol=1e-5, atol=1e-7)
 # churners three times as much as stayers.
 
 # %%
-focal_loss = keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=alpha,
-                                                  gamma=gamma)
+focal_loss = keras.losses.BinaryFocalCrossentropy(
+    apply_class_balancing=True, alpha=alpha, gamma=gamma
+)
 scores["focal loss"] = train_and_predict(A_train, y_train, loss=focal_loss)
 
 # %% [markdown]
-# ## 8 · Choose on validation data, then look at the test split once
+# ## 8. Choose on validation data, then look at the test split once
 #
 # Seven ways of training, and each needs a decision threshold. Threshold moving (lesson 08)
 # gives every method the same treatment: the F1-maximising threshold chosen on the
@@ -297,9 +337,11 @@ scores["focal loss"] = train_and_predict(A_train, y_train, loss=focal_loss)
 selection = {}
 for name, (p_val, _) in scores.items():
     t = ev.choose_threshold(y_val, p_val)
-    selection[name] = {"val. F1 at 0.5": ev.binary_metrics(y_val, p_val, 0.5)["f1"],
-                       "val. threshold": t,
-                       "val. F1 at val. threshold": ev.binary_metrics(y_val, p_val, t)["f1"]}
+    selection[name] = {
+        "val. F1 at 0.5": ev.binary_metrics(y_val, p_val, 0.5)["f1"],
+        "val. threshold": t,
+        "val. F1 at val. threshold": ev.binary_metrics(y_val, p_val, t)["f1"],
+    }
 selection = pd.DataFrame(selection).T
 chosen = selection["val. F1 at val. threshold"].idxmax()
 chosen_threshold = selection.loc[chosen, "val. threshold"]
@@ -321,7 +363,10 @@ for name, (_, p_test) in scores.items():
 results = pd.DataFrame(rows).T[["threshold", "precision", "recall", "f1", "roc_auc", "pr_auc"]]
 results["F1 at val. threshold"] = [
     ev.binary_metrics(y_test, scores[name][1], selection.loc[name, "val. threshold"])["f1"]
-    if name in scores else results.loc[name, "f1"] for name in results.index]
+    if name in scores
+    else results.loc[name, "f1"]
+    for name in results.index
+]
 # The plain model at its validation threshold *is* threshold moving: mark that row if it wins.
 chosen_row = "threshold moving" if chosen == "plain" else chosen
 results["chosen"] = ["◀" if name == chosen_row else "" for name in results.index]
@@ -343,8 +388,9 @@ results.round(3)
 
 # %%
 at_val_threshold = {
-    "threshold moving" if name == "plain" else name:
-    (p_test >= selection.loc[name, "val. threshold"]).astype(int)
+    "threshold moving" if name == "plain" else name: (
+        p_test >= selection.loc[name, "val. threshold"]
+    ).astype(int)
     for name, (_, p_test) in scores.items()
 }
 uncertainty = ev.bootstrap_f1(y_test, at_val_threshold, reference="threshold moving", seed=SEED)
@@ -352,29 +398,39 @@ display(uncertainty.round(3))
 differences = uncertainty.drop(index="threshold moving")
 clearly_better = differences.index[differences["minus threshold moving: low"] > 0].tolist()
 chosen_low, chosen_high = uncertainty.loc[chosen_row, ["f1 low", "f1 high"]]
-print(f"chosen on validation: {chosen_row}, test F1 {uncertainty.loc[chosen_row, 'f1']:.3f} "
-      f"(95 % bootstrap interval {chosen_low:.3f} to {chosen_high:.3f})")
-print(f"F1 intervals are {(uncertainty['f1 high'] - uncertainty['f1 low']).mean():.3f} wide on "
-      f"average; methods whose whole interval of the difference lies above threshold moving: "
-      f"{clearly_better or 'none'}")
+print(
+    f"chosen on validation: {chosen_row}, test F1 {uncertainty.loc[chosen_row, 'f1']:.3f} "
+    f"(95 % bootstrap interval {chosen_low:.3f} to {chosen_high:.3f})"
+)
+print(
+    f"F1 intervals are {(uncertainty['f1 high'] - uncertainty['f1 low']).mean():.3f} wide on "
+    f"average; methods whose whole interval of the difference lies above threshold moving: "
+    f"{clearly_better or 'none'}"
+)
 
 # %%
 ev.plot_roc_pr(y_test, {name: s[1] for name, s in scores.items()}, title="Test set")
 plt.show()
 
 spread = pd.DataFrame(
-    {name: {f"mean p (churn rate {y_test.mean():.3f})": p.mean(),
+    {
+        name: {
+            f"mean p (churn rate {y_test.mean():.3f})": p.mean(),
             "sd of p": p.std(),
             "churners with p ≥ 0.5": np.mean(p[y_test == 1] >= 0.5),
-            "stayers with p ≥ 0.5": np.mean(p[y_test == 0] >= 0.5)}
-     for name, (_, p) in scores.items()}).T
+            "stayers with p ≥ 0.5": np.mean(p[y_test == 0] >= 0.5),
+        }
+        for name, (_, p) in scores.items()
+    }
+).T
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharex=True)
 for ax, label, who in ((axes[0], 1, "churners"), (axes[1], 0, "stayers")):
     for name, (_, p_test) in scores.items():
         ax.hist(p_test[y_test == label], bins=30, range=(0, 1), histtype="step", label=name)
     ax.axvline(0.5, color="k", ls="--", lw=1)
-    ax.set(xlabel=f"predicted churn probability of test {who}", ylabel="customers",
-           title=f"Test {who}")
+    ax.set(
+        xlabel=f"predicted churn probability of test {who}", ylabel="customers", title=f"Test {who}"
+    )
 axes[0].legend(fontsize=8)
 fig.tight_layout()
 plt.show()
@@ -419,13 +475,14 @@ chosen_f1 = results.loc[chosen_row, "F1 at val. threshold"]
 rebalancing = [name for name in scores if name != "plain"]
 print(f"chosen on validation: {chosen_row}, test F1 {chosen_f1:.3f}; plain at 0.5: {plain_f1:.3f}")
 assert abs(y_test.mean() - y.mean()) < 0.005, "the test split keeps its natural churn rate"
-assert (results.loc[rebalancing, "recall"] > results.loc["plain", "recall"]).all(), \
+assert (results.loc[rebalancing, "recall"] > results.loc["plain", "recall"]).all(), (
     "rebalancing should flag more churners at 0.5 than the plain model"
+)
 assert (spread.loc[rebalancing, spread.columns[0]] > spread.loc["plain", spread.columns[0]]).all()
 assert chosen_f1 >= (0.55 if QUICK else 0.58), "churn F1 of the method chosen on validation"
 
 # %% [markdown]
-# ## 9 · What resampling *before* the split does wrong
+# ## 9. What resampling *before* the split does wrong
 #
 # The mistake: over-sample the whole table, then split. Two things go wrong at once:
 #
@@ -441,28 +498,43 @@ leaky_pre = churn.make_preprocessor(X)
 A_all = leaky_pre.fit_transform(X).astype("float32")
 A_all_over, y_all_over = RandomOverSampler(random_state=SEED).fit_resample(A_all, y)
 A_tr_bad, A_te_bad, y_tr_bad, y_te_bad = train_test_split(
-    A_all_over, y_all_over, test_size=0.2, stratify=y_all_over, random_state=SEED)
+    A_all_over, y_all_over, test_size=0.2, stratify=y_all_over, random_state=SEED
+)
 A_tr_bad, A_va_bad, y_tr_bad, y_va_bad = train_test_split(
-    A_tr_bad, y_tr_bad, test_size=0.125, stratify=y_tr_bad, random_state=SEED)
+    A_tr_bad, y_tr_bad, test_size=0.125, stratify=y_tr_bad, random_state=SEED
+)
 
 train_rows = {row.tobytes() for row in A_tr_bad}
 seen = np.array([row.tobytes() in train_rows for row in A_te_bad])
-print(f"leaky test set: churn rate {y_te_bad.mean():.2f}; "
-      f"{seen[y_te_bad == 1].mean():.0%} of its churners also appear in training")
+print(
+    f"leaky test set: churn rate {y_te_bad.mean():.2f}; "
+    f"{seen[y_te_bad == 1].mean():.0%} of its churners also appear in training"
+)
 
-bad_model = churn.build_model(A_all.shape[1], learning_rate=3e-3)
-churn.fit_with_early_stopping(bad_model, (A_tr_bad, y_tr_bad), (A_va_bad, y_va_bad),
-                              epochs=EPOCHS, batch_size=BATCH, patience=PATIENCE,
-                              monitor="val_auc")
+bad_model = train(A_tr_bad, y_tr_bad, (A_va_bad, y_va_bad))  # trained like every method above
 leaky_f1 = ev.binary_metrics(y_te_bad, bad_model.predict(A_te_bad, verbose=0))["f1"]
 honest_f1 = results.loc["over-sampling", "f1"]
-pd.DataFrame({"churn F1 at 0.5": [leaky_f1, honest_f1]},
-             index=["over-sampled before the split (wrong)",
-                    "over-sampled training split only (honest)"]).round(3)
+pd.DataFrame(
+    {"churn F1 at 0.5": [leaky_f1, honest_f1]},
+    index=["over-sampled before the split (wrong)", "over-sampled training split only (honest)"],
+).round(3)
 
 # %%
 # Check: the leaky procedure reports a clearly higher, meaningless F1.
 assert leaky_f1 > honest_f1 + 0.05
+
+# %%
+helpers.record(
+    "10",
+    f1_chosen=chosen_f1,
+    f1_chosen_ci_low=chosen_low,
+    f1_chosen_ci_high=chosen_high,
+    f1_plain=plain_f1,
+    f1_threshold_moving=results.loc["threshold moving", "f1"],
+    roc_auc_chosen=results.loc[chosen_row, "roc_auc"],
+    f1_leaky=leaky_f1,
+    chosen_beats_threshold_moving=float(chosen_row in clearly_better),
+)
 
 # %% [markdown]
 # > **Common mistakes**
@@ -504,6 +576,7 @@ checks.check_digest(weight_ratio, "6758fe1195fd25ae", exercise="10.2", hint=HINT
 # **Exercise 3.** Write `focal_numpy(y, p, gamma, alpha)`, the per-example focal loss of section 7
 # for arrays `y` (0/1) and `p` (predicted churn probability), in NumPy.
 
+
 # %%
 def focal_numpy(y, p, gamma, alpha):
     raise NotImplementedError  # replace with your code
@@ -520,13 +593,6 @@ resample_on = ...
 HINT_4 = "Validation and test must look like the customers the model will meet."
 checks.check_digest(resample_on, "c7d50e3ed6a038f9", exercise="10.4", hint=HINT_4)
 
-# %%
-helpers.record("10", f1_chosen=chosen_f1, f1_chosen_ci_low=chosen_low,
-               f1_chosen_ci_high=chosen_high, f1_plain=plain_f1,
-               f1_threshold_moving=results.loc["threshold moving", "f1"],
-               roc_auc_chosen=results.loc[chosen_row, "roc_auc"], f1_leaky=leaky_f1,
-               chosen_beats_threshold_moving=float(chosen_row in clearly_better))
-
 # %% [markdown]
 # ## Solutions
 
@@ -539,7 +605,9 @@ assert exercises.check_always_negative_accuracy(always_stays_accuracy, y_val)
 # Exercise 2: w_1 / w_0 = (n / 2 n_1) / (n / 2 n_0) = n_0 / n_1 = 0.9 / 0.1 = 9. (For this
 # lesson's training split it is the ratio of the two printed weights, about 2.8.)
 weight_ratio = 0.9 / 0.1
-assert checks.check_digest(weight_ratio, "6758fe1195fd25ae", exercise="10.2", hint=HINT_2, decimals=2)
+assert checks.check_digest(
+    weight_ratio, "6758fe1195fd25ae", exercise="10.2", hint=HINT_2, decimals=2
+)
 
 
 # %%

@@ -65,17 +65,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -84,10 +90,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import warnings
@@ -101,7 +109,6 @@ from sklearn.datasets import load_sample_image
 from sklearn.model_selection import train_test_split
 
 from helpers import checks, exercises
-from helpers.callbacks import BatchLosses, EpochTimer, fit_alternately, reset_training
 from helpers.convolution import (
     average_pool2d,
     conv2d,
@@ -113,6 +120,7 @@ from helpers.convolution import (
 )
 from helpers.datasets import StandInWarning, load_cifar10, load_mnist
 from helpers.plots import plot_history, show_images
+from helpers.training import BatchLosses, EpochTimer, fit_alternately, reset_training
 
 # %% [markdown]
 # ## 1. Convolution by hand
@@ -246,6 +254,7 @@ plt.show()
 #
 # The check below looks at the photo through a fixed window, then at the same scene moved 1
 # and 2 pixels to the right, and compares the Sobel maps at the same positions.
+
 
 # %%
 def scene(shift: int) -> np.ndarray:
@@ -406,11 +415,11 @@ assert (sizes["Keras params"] == sizes["formula params"]).all()
 # for the end of the section.
 
 # %%
-(x_train_raw, y_train), (x_test_raw, y_test) = load_mnist()
+(x_train_raw, y_train), (x_test_raw, y_test) = load_mnist(quick=QUICK)
 x_train = x_train_raw[..., None].astype("float32") / 255.0  # (N, 28, 28, 1) in [0, 1]
 x_test = x_test_raw[..., None].astype("float32") / 255.0
 x_fit, x_val, y_fit, y_val = train_test_split(
-    x_train, y_train, test_size=0.1, stratify=y_train, random_state=helpers.seed()
+    x_train, y_train, test_size=0.1, stratify=y_train, random_state=SEED
 )
 print(f"{len(x_fit)} images to fit on, {len(x_val)} for validation, {len(x_test)} for the test")
 
@@ -756,7 +765,7 @@ np.testing.assert_allclose(maps1, by_hand, atol=1e-5)
 BN_IMAGES = 1000 if QUICK else 3000
 BN_EPOCHS = 2 if QUICK else 5
 BN_RATES = (0.01, 0.1, 0.3, 1.0, 3.0)
-SEEDS = [helpers.seed() + i for i in range(3)]
+SEEDS = helpers.run_seeds(3)
 
 
 def bn_network(batch_norm: bool) -> keras.Sequential:
@@ -872,6 +881,7 @@ print(f"BN ahead (mean over seeds) at learning rates: {ahead}")
 # these are layers, `keras.layers.Random*`, placed **inside the model**: active when the model
 # is called with `training=True` (what `fit` does), and the identity in `evaluate` and
 # `predict`. Here is what they do to one digit:
+
 
 # %%
 def mnist_augmentation() -> keras.Sequential:
@@ -1076,13 +1086,13 @@ helpers.record(
 # %%
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    (xc_train_raw, yc_train), (xc_test_raw, yc_test) = load_cifar10()
+    (xc_train_raw, yc_train), (xc_test_raw, yc_test) = load_cifar10(quick=QUICK)
 STAND_IN = any(issubclass(w.category, StandInWarning) for w in caught)
 if QUICK:  # fewer images, to stay within QUICK mode's time
     xc_train_raw, yc_train = xc_train_raw[:1000], yc_train[:1000]
 xc_train, xc_test = xc_train_raw.astype("float32"), xc_test_raw.astype("float32")
 xc_fit, xc_val, yc_fit, yc_val = train_test_split(
-    xc_train, yc_train, test_size=0.1, stratify=yc_train, random_state=helpers.seed()
+    xc_train, yc_train, test_size=0.1, stratify=yc_train, random_state=SEED
 )
 print(
     f"{'GENERATED STAND-IN' if STAND_IN else 'CIFAR-10'}: {len(xc_fit)} to fit on, "
@@ -1189,6 +1199,16 @@ else:
         "printed, not asserted: no published run of this recipe supports it with a margin)"
     )
 
+# %%
+prefix = "cifar10_standin_" if STAND_IN else "cifar10_"
+helpers.record(
+    "11",
+    **{
+        prefix + "test_accuracy": cifar_test_accuracy,
+        prefix + "seconds_per_epoch": cifar_timer.per_epoch(),
+    },
+)
+
 # %% [markdown]
 # > **Common mistakes**
 # >
@@ -1231,16 +1251,12 @@ else:
 answer_height = ...  # a whole number
 answer_conv_params = ...  # a whole number
 
-checks.check_digest(
-    answer_height,
-    "14a5708dae30a917", exercise="11.1",
-    hint="n_out = floor((n + 2p - k) / s) + 1, with p = 0 for 'valid'.",
+HINTS_1 = (
+    "n_out = floor((n + 2p - k) / s) + 1, with p = 0 for 'valid'.",
+    "Each of the 16 filters has k·k·c_in weights and one bias.",
 )
-checks.check_digest(
-    answer_conv_params,
-    "a44bd8bfc98b03d6", exercise="11.1",
-    hint="Each of the 16 filters has k·k·c_in weights and one bias.",
-)
+checks.check_digest(answer_height, "14a5708dae30a917", exercise="11.1", hint=HINTS_1[0])
+checks.check_digest(answer_conv_params, "a44bd8bfc98b03d6", exercise="11.1", hint=HINTS_1[1])
 
 # %% [markdown]
 # **Exercise 2: receptive field.** In the MNIST CNN, `conv1` ($3 \times 3$) is followed by
@@ -1250,18 +1266,18 @@ checks.check_digest(
 # %%
 answer_receptive = ...  # a whole number: the side of the square
 
-checks.check_digest(
-    answer_receptive,
-    "3f91c27e3ef6b8ea", exercise="11.2",
-    hint="Work backwards from one conv2 unit: which pooled values does it read, which conv1 "
-    "outputs were they pooled from, and which pixels did those read? Count along one side.",
+HINT_2 = (
+    "Work backwards from one conv2 unit: which pooled values does it read, which conv1 "
+    "outputs were they pooled from, and which pixels did those read? Count along one side."
 )
+checks.check_digest(answer_receptive, "3f91c27e3ef6b8ea", exercise="11.2", hint=HINT_2)
 
 
 # %% [markdown]
 # **Exercise 3: max pooling in one line.** Write `my_max_pool(x)` for a batch
 # $(N, H, W, C)$ with even $H$ and $W$: $2 \times 2$ windows, stride 2, without loops. The
 # check compares it with `keras.layers.MaxPooling2D` on random batches.
+
 
 # %%
 def my_max_pool(x):
@@ -1281,12 +1297,10 @@ exercises.check_max_pool(my_max_pool)
 # %%
 answer_augmented = ...  # a whole number
 
-checks.check_digest(
-    answer_augmented,
-    "14b7db745ecbef5e", exercise="11.4",
-    hint="Go through the passes one by one: in which of them is the model called with "
-    "training=True?",
+HINT_4 = (
+    "Go through the passes one by one: in which of them is the model called with training=True?"
 )
+checks.check_digest(answer_augmented, "14b7db745ecbef5e", exercise="11.4", hint=HINT_4)
 
 # %% [markdown]
 # **Exercise 5: parameters of batch normalisation.** A `BatchNormalization` layer after a
@@ -1295,12 +1309,11 @@ checks.check_digest(
 # %%
 answer_bn_trainable = ...  # a whole number
 
-checks.check_digest(
-    answer_bn_trainable,
-    "ac7480422d6ddb6f", exercise="11.5",
-    hint="Per channel, γ and β are learned; the moving mean and variance are "
-    "updated by averaging, not by gradients.",
+HINT_5 = (
+    "Per channel, γ and β are learned; the moving mean and variance are "
+    "updated by averaging, not by gradients."
 )
+checks.check_digest(answer_bn_trainable, "ac7480422d6ddb6f", exercise="11.5", hint=HINT_5)
 
 # %% [markdown]
 # ## Solutions
@@ -1310,8 +1323,8 @@ checks.check_digest(
 answer_height = output_size(32, 5, 2)
 answer_conv_params = conv_params(5, 3, 16)
 print(answer_height, answer_conv_params)
-assert checks.check_digest(answer_height, "14a5708dae30a917", exercise="11.1", hint="see above")
-assert checks.check_digest(answer_conv_params, "a44bd8bfc98b03d6", exercise="11.1", hint="see above")
+assert checks.check_digest(answer_height, "14a5708dae30a917", exercise="11.1", hint=HINTS_1[0])
+assert checks.check_digest(answer_conv_params, "a44bd8bfc98b03d6", exercise="11.1", hint=HINTS_1[1])
 
 # %%
 # Exercise 2: conv2 sees 3 pooled values; they span 2 * (3 - 1) + 2 = 6 conv1 outputs;
@@ -1324,7 +1337,7 @@ for k, s in [(3, 1), (2, 2), (3, 1)]:  # conv1, pool, conv2
     receptive, jump = receptive + (k - 1) * jump, jump * s
 answer_receptive = receptive
 print(answer_receptive)
-assert checks.check_digest(answer_receptive, "3f91c27e3ef6b8ea", exercise="11.2", hint="see above")
+assert checks.check_digest(answer_receptive, "3f91c27e3ef6b8ea", exercise="11.2", hint=HINT_2)
 
 
 # %%
@@ -1342,7 +1355,7 @@ assert exercises.check_max_pool(my_max_pool)
 # training passes (45 000 images in each of 8 epochs), not in fit's validation passes, not
 # in evaluate, not in predict. 45 000 * 8 = 360 000.
 answer_augmented = 45_000 * 8
-assert checks.check_digest(answer_augmented, "14b7db745ecbef5e", exercise="11.4", hint="see above")
+assert checks.check_digest(answer_augmented, "14b7db745ecbef5e", exercise="11.4", hint=HINT_4)
 
 # %%
 # Exercise 5: 64 γ and 64 β are trained; the 64 + 64 moving statistics are not.
@@ -1355,19 +1368,4 @@ print(
     "| all:",
     bn_layer.count_params(),
 )
-assert checks.check_digest(answer_bn_trainable, "ac7480422d6ddb6f", exercise="11.5", hint="see above")
-
-# %% [markdown]
-# ## Results
-#
-# The MNIST numbers were recorded at the end of section 5; here the CIFAR-10 part.
-
-# %%
-prefix = "cifar10_standin_" if STAND_IN else "cifar10_"
-helpers.record(
-    "11",
-    **{
-        prefix + "test_accuracy": cifar_test_accuracy,
-        prefix + "seconds_per_epoch": cifar_timer.per_epoch(),
-    },
-)
+assert checks.check_digest(answer_bn_trainable, "ac7480422d6ddb6f", exercise="11.5", hint=HINT_5)

@@ -50,17 +50,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -69,10 +75,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import time
@@ -81,19 +89,20 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checks, exercises
+from helpers import checks, exercises, training
+from helpers import mobilenet as mn
 from helpers import transfer as tr
+from helpers.convolution import macs_per_layer
 from helpers.datasets import CIFAR10_CLASSES, load_cifar10, load_mnist
 from helpers.plots import show_images
 
-SEED = helpers.seed()
 if QUICK:  # small enough for the test suite: the smallest budget only, 3 draws
     BUDGETS, N_DRAWS, PRETRAIN_EPOCHS = (5,), 3, 6
-    SETTINGS = tr.TrainSettings(steps=200, batch_size=16, max_epochs=30, patience=6)
+    SETTINGS = training.TrainSettings(steps=200, batch_size=16, max_epochs=30, patience=6)
 else:
     BUDGETS, N_DRAWS, PRETRAIN_EPOCHS = (5, 15, 50, 150), 5, 10
-    SETTINGS = tr.TrainSettings(steps=200, batch_size=16, max_epochs=150, patience=15)
-DRAWS = [100 * SEED + d for d in range(N_DRAWS)]  # another run seed, other label draws
+    SETTINGS = training.TrainSettings(steps=200, batch_size=16, max_epochs=150, patience=15)
+DRAWS = helpers.run_seeds(N_DRAWS, first=100 * SEED)  # another run seed, other label draws
 print(f"label budgets (images per class): {BUDGETS}; {N_DRAWS} draws each; {SETTINGS}")
 
 # %% [markdown]
@@ -148,7 +157,7 @@ print(f"label budgets (images per class): {BUDGETS}; {N_DRAWS} draws each; {SETT
 # digits 5-9 score every model once at the end.
 
 # %%
-(x_train_raw, y_train_raw), (x_test_raw, y_test_raw) = load_mnist()
+(x_train_raw, y_train_raw), (x_test_raw, y_test_raw) = load_mnist(quick=QUICK)
 SOURCE, TARGET = [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]
 x_source, y_source = tr.split_digits(x_train_raw, y_train_raw, SOURCE)
 x_pool, y_pool = tr.split_digits(x_train_raw, y_train_raw, TARGET)  # we draw labels from here
@@ -179,16 +188,45 @@ assert np.array_equal(np.array(TARGET)[y_target_test], y_test_raw[y_test_raw >= 
 # $5 \times 5 \times 64 = 1600$ features: the last convolution block's maps, flattened. We do
 # not put a dense layer into the base: trained on digits 0-4, it would specialise in telling
 # *those* apart, while strokes and where they lie serve any digit. The head is one dense
-# layer with 5 logits. The source task has thousands of labels, so here a tenth of them is
-# kept aside for early stopping.
+# layer with 5 logits (`tr.build_head`; `tr.with_head` puts it on the base, calling the base
+# with `training=False`, which matters for MobileNetV2 in section 7). The layers have names,
+# so that fine-tuning can unfreeze the top of the base by name (`conv2`).
+
 
 # %%
-source_model = tr.compile_for_labels(tr.build_classifier(len(SOURCE)), SETTINGS.learning_rate)
+def build_base(input_shape=(28, 28, 1)):
+    """Two convolution blocks: images in, 5 x 5 x 64 = 1,600 features out (flattened)."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            keras.layers.Rescaling(1 / 255, name="scale"),
+            keras.layers.Conv2D(32, 3, activation="relu", name="conv1"),
+            keras.layers.MaxPooling2D(name="pool1"),
+            keras.layers.Conv2D(64, 3, activation="relu", name="conv2"),
+            keras.layers.MaxPooling2D(name="pool2"),
+            keras.layers.Flatten(name="flatten"),
+        ],
+        name="base",
+    )
+
+
+def build_classifier(n_classes, input_shape=(28, 28, 1)):
+    """A fresh base and head with random weights: the architecture of every regime."""
+    base = build_base(input_shape)
+    return tr.with_head(base, tr.build_head(base.output_shape[-1], n_classes))
+
+
+# %% [markdown]
+# The source task has thousands of labels, so here a tenth of them is kept aside for early
+# stopping.
+
+# %%
+source_model = tr.compile_for_labels(build_classifier(len(SOURCE)), SETTINGS.learning_rate)
 source_model.summary()
 source_data = tr.budget_split(x_source, y_source, SEED, val_fraction=0.1)
-pretrain = tr.TrainSettings(max_epochs=PRETRAIN_EPOCHS, patience=2, batch_size=64)
+pretrain = training.TrainSettings(max_epochs=PRETRAIN_EPOCHS, patience=2, batch_size=64)
 start = time.perf_counter()
-epochs_kept = tr.fit_early_stopping(source_model, source_data, pretrain, SEED)
+epochs_kept = training.fit_early_stopping(source_model, source_data, pretrain, SEED)
 source_val_acc = tr.accuracy(source_model, source_data[2], source_data[3])
 print(
     f"pre-training: {time.perf_counter() - start:.0f} s, best epoch {epochs_kept} "
@@ -197,14 +235,16 @@ print(
 pretrained_base = source_model.get_layer("base")
 
 # %%
-# Check: the base learnt its own task (chance is 0.2)
+# Check: the base gives 5 x 5 x 64 = 1,600 features, and it learnt its own task (chance is 0.2)
+assert pretrained_base.output_shape == (None, 1600)
 assert source_val_acc > 0.9
 
 # %% [markdown]
 # ## 4. One budget, one draw, three regimes
 #
 # `tr.Regimes` holds the three models of the table above; read it in `helpers/transfer.py`.
-# It copies the pre-trained base, so `pretrained_base` itself is never changed. We draw the
+# It copies the pre-trained base, so `pretrained_base` itself is never changed; the model
+# trained from scratch is a copy of the same architecture with fresh random weights. We draw the
 # smallest budget once and train each regime on the very same images.
 
 # %%
@@ -404,7 +444,7 @@ helpers.record(
 #   maps pixels from $[0, 255]$ to $[-1, 1]$, as in training. Other models expect other
 #   inputs: always use the function that belongs to the model. CIFAR-10 is RGB, as
 #   MobileNetV2 expects. Here the upscaling and this mapping are two layers at the front of
-#   the model (`tr.mobilenet_preprocessing`); a check below compares them with
+#   the model (`mn.mobilenet_preprocessing`); a check below compares them with
 #   `preprocess_input`.
 # * **Batch normalisation.** MobileNetV2 has a `BatchNormalization` layer after every
 #   convolution, each with `momentum` 0.999. Called in *training* mode, such a layer
@@ -447,18 +487,19 @@ if QUICK:
     SIZE, ALPHA, N_TRAIN, N_TEST, FT_EPOCHS, BATCH = 96, 0.35, 300, 100, 1, 32
 else:
     SIZE, ALPHA, N_TRAIN, N_TEST, FT_EPOCHS, BATCH = 96, 1.0, 10_000, 5_000, 2, 64
-mobilenet, pretrained = tr.load_mobilenet_base(SIZE, ALPHA, allow_untrained=QUICK)
+mobilenet, pretrained = mn.load_mobilenet_base(SIZE, ALPHA, allow_untrained=QUICK)
 last_map = mobilenet.get_layer("out_relu").output.shape[1:3]
+macs = macs_per_layer(mobilenet)["macs"].sum()  # lesson 11's count, depthwise layers included
 print(
     f"MobileNetV2 alpha={ALPHA} at {SIZE} px: "
     f"{'ImageNet weights' if pretrained else 'RANDOM weights (meaningless)'}; "
     f"{mobilenet.count_params():,} weights, "
-    f"{tr.conv_macs(mobilenet) / 1e6:.1f} million multiply-adds per image; last feature map "
+    f"{macs / 1e6:.1f} million multiply-adds per image; last feature map "
     f"{last_map[0]} x {last_map[1]} (1 x 1 at 32 px); {mobilenet.output_shape[-1]} features"
 )
 
 # %%
-(cifar_x_train, cifar_y_train), (cifar_x_test, cifar_y_test) = load_cifar10()
+(cifar_x_train, cifar_y_train), (cifar_x_test, cifar_y_test) = load_cifar10(quick=QUICK)
 rng = np.random.default_rng(SEED)
 pick_train = rng.choice(len(cifar_x_train), size=N_TRAIN, replace=False)
 pick_test = rng.choice(len(cifar_x_test), size=N_TEST, replace=False)
@@ -472,8 +513,8 @@ plt.show()
 # Check: the preprocessing layers compute what MobileNetV2's own preprocess_input computes
 sample = cx_train[:8]
 np.testing.assert_allclose(
-    keras.ops.convert_to_numpy(tr.mobilenet_preprocessing(SIZE)(sample.astype("float32"))),
-    keras.ops.convert_to_numpy(tr.prepare_images(sample, SIZE)),  # resize + preprocess_input
+    keras.ops.convert_to_numpy(mn.mobilenet_preprocessing(SIZE)(sample.astype("float32"))),
+    keras.ops.convert_to_numpy(mn.prepare_images(sample, SIZE)),  # resize + preprocess_input
     atol=1e-5,
 )
 
@@ -487,7 +528,7 @@ np.testing.assert_allclose(
 # different features; with ImageNet's statistics they are closer, but not the same.)
 
 # %%
-probe = tr.mobilenet_preprocessing(SIZE)(cx_train[:BATCH].astype("float32"))
+probe = mn.mobilenet_preprocessing(SIZE)(cx_train[:BATCH].astype("float32"))
 bn = mobilenet.get_layer("bn_Conv1")
 first_conv = keras.Model(mobilenet.input, mobilenet.get_layer("Conv1").output)
 batch_mean = keras.ops.convert_to_numpy(keras.ops.mean(first_conv(probe), axis=(0, 1, 2)))
@@ -535,8 +576,8 @@ np.testing.assert_allclose(
 
 # %%
 start = time.perf_counter()
-train_feats, images_per_s = tr.mobilenet_features(mobilenet, cx_train, SIZE, batch_size=BATCH)
-test_feats, _ = tr.mobilenet_features(mobilenet, cx_test, SIZE, batch_size=BATCH)
+train_feats, images_per_s = mn.mobilenet_features(mobilenet, cx_train, SIZE, batch_size=BATCH)
+test_feats, _ = mn.mobilenet_features(mobilenet, cx_test, SIZE, batch_size=BATCH)
 print(
     f"features of {N_TRAIN + N_TEST:,} images in {time.perf_counter() - start:.0f} s; "
     f"{images_per_s:.0f} images/s after the first batch"
@@ -545,12 +586,12 @@ print(
 # %%
 # Thousands of labels (hundreds in QUICK mode): here a validation split can stop the head's
 # training.
-cifar_settings = tr.TrainSettings(max_epochs=SETTINGS.max_epochs, patience=SETTINGS.patience)
+cifar_settings = training.TrainSettings(max_epochs=SETTINGS.max_epochs, patience=SETTINGS.patience)
 feature_data = tr.budget_split(train_feats, cy_train, SEED, val_fraction=0.2)
 cifar_head = tr.compile_for_labels(
     tr.build_head(train_feats.shape[1], len(CIFAR10_CLASSES)), cifar_settings.learning_rate
 )
-head_epoch = tr.fit_early_stopping(cifar_head, feature_data, cifar_settings, SEED)
+head_epoch = training.fit_early_stopping(cifar_head, feature_data, cifar_settings, SEED)
 head_acc = tr.accuracy(cifar_head, test_feats, cy_test)
 print(
     f"head on frozen MobileNetV2 features, weights of epoch {head_epoch} kept: "
@@ -573,21 +614,21 @@ bn_before = {
 bottom_before = mobilenet.get_layer("Conv1").get_weights()[0].copy()
 unfrozen = tr.freeze_below(mobilenet, "block_15_expand")
 classifier = tr.compile_for_labels(
-    tr.mobilenet_classifier(mobilenet, cifar_head, SIZE), cifar_settings.fine_tune_learning_rate
+    mn.mobilenet_classifier(mobilenet, cifar_head, SIZE), cifar_settings.fine_tune_learning_rate
 )
 print(
     f"unfrozen layers with weights: {len(unfrozen)}, from {unfrozen[0]} to {unfrozen[-1]}; "
     f"trainable weights {sum(int(np.prod(w.shape)) for w in classifier.trainable_weights):,}"
 )
 image_data = tr.budget_split(cx_train, cy_train, SEED, val_fraction=0.2)
-tune_settings = tr.TrainSettings(
+tune_settings = training.TrainSettings(
     max_epochs=FT_EPOCHS,
     patience=1,
     batch_size=BATCH,
     fine_tune_learning_rate=cifar_settings.fine_tune_learning_rate,
 )
 start = time.perf_counter()
-tune_epoch = tr.fit_early_stopping(classifier, image_data, tune_settings, SEED)
+tune_epoch = training.fit_early_stopping(classifier, image_data, tune_settings, SEED)
 tune_seconds = time.perf_counter() - start
 tuned_acc = tr.accuracy(classifier, cx_test, cy_test)
 print(
@@ -678,7 +719,9 @@ HINT_PREPROCESSING = (
     "Look at where the 255 of the red pixel ends up in the output, and at what a black pixel"
     " (all zeros) becomes."
 )
-checks.check_digest(answer_preprocessing, "0397758cc947e155", exercise="12.2", hint=HINT_PREPROCESSING)
+checks.check_digest(
+    answer_preprocessing, "0397758cc947e155", exercise="12.2", hint=HINT_PREPROCESSING
+)
 
 # %% [markdown]
 # **Exercise 3: what pairing changes.** At the smallest budget, compare fine-tuning with
@@ -718,7 +761,9 @@ checks.check_digest(answer_steps, "0f0122bdba504e13", exercise="12.4", hint=HINT
 # Exercise 1: conv2 has 3 * 3 * 32 * 128 + 128 weights; its pooled maps give 5 * 5 * 128 =
 # 3,200 features, so the head has 3200 * 5 + 5.
 answer_tuned_weights = (3 * 3 * 32 * 128 + 128) + (5 * 5 * 128 * 5 + 5)
-assert checks.check_digest(answer_tuned_weights, "0636b3e7923ca527", exercise="12.1", hint=HINT_TUNED)
+assert checks.check_digest(
+    answer_tuned_weights, "0636b3e7923ca527", exercise="12.1", hint=HINT_TUNED
+)
 
 # %%
 # Exercise 2: (c): ResNet50 uses the "caffe" convention, channels in BGR order and ImageNet's
@@ -727,7 +772,9 @@ red = np.array([[[255.0, 0.0, 0.0]]])
 print("ResNet50:", keras.applications.resnet50.preprocess_input(red.copy()).ravel())
 print("MobileNetV2:", keras.applications.mobilenet_v2.preprocess_input(red.copy()).ravel())
 answer_preprocessing = "c"
-assert checks.check_digest(answer_preprocessing, "0397758cc947e155", exercise="12.2", hint=HINT_PREPROCESSING)
+assert checks.check_digest(
+    answer_preprocessing, "0397758cc947e155", exercise="12.2", hint=HINT_PREPROCESSING
+)
 
 # %%
 # Exercise 3: pair each draw's two accuracies, then t of the differences; the unpaired t
@@ -743,7 +790,9 @@ print(
     f"{a.std(ddof=1):.4f} and {b.std(ddof=1):.4f}"
 )
 print(f"paired t {answer_paired_t:+.2f}, unpaired t {unpaired_t:+.2f}")
-assert exercises.check_paired_t(answer_paired_t, results, "fine_tuning", BUDGETS[0], "feature_extraction")
+assert exercises.check_paired_t(
+    answer_paired_t, results, "fine_tuning", BUDGETS[0], "feature_extraction"
+)
 
 # %%
 # Exercise 4: each step keeps the share `momentum` of what was there, so ImageNet's part is

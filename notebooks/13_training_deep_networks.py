@@ -53,17 +53,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -72,14 +78,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
-
-# %%
-print("This notebook runs in", "QUICK" if QUICK else "full", "mode.")
-assert QUICK == helpers.quick_mode()
+QUICK, SEED = helpers.setup()
 
 # %%
 import tempfile
@@ -93,7 +97,6 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from helpers import checks, exercises
-from helpers.crossval import fit_in_memory
 from helpers.datasets import load_mnist
 from helpers.gradients import (
     GradientNormLogger,
@@ -104,8 +107,8 @@ from helpers.gradients import (
     layer_seeds,
     plot_per_layer,
 )
+from helpers.training import fit_in_memory
 
-SEED = helpers.seed()
 LESSON_START = time.perf_counter()
 
 # %% [markdown]
@@ -117,7 +120,7 @@ LESSON_START = time.perf_counter()
 # measure gradients and activations.
 
 # %%
-(x_train_raw, y_train_all), (x_test_raw, y_test) = load_mnist()
+(x_train_raw, y_train_all), (x_test_raw, y_test) = load_mnist(quick=QUICK)
 x_train_all = x_train_raw.reshape(len(x_train_raw), -1).astype("float32") / 255.0
 x_test = x_test_raw.reshape(len(x_test_raw), -1).astype("float32") / 255.0
 y_train_all, y_test = y_train_all.astype("int64"), y_test.astype("int64")
@@ -233,6 +236,7 @@ def kernels_of(model: keras.Model) -> list[np.ndarray]:
     return [keras.ops.convert_to_numpy(layer.kernel) for layer in dense_layers(model)]
 
 
+# %%
 deep = {name: build_deep(name) for name in SETUPS}
 initial_kernels = {name: kernels_of(model) for name, model in deep.items()}
 spread_init = {name: activation_spreads(m, x_probe) for name, m in deep.items()}
@@ -764,6 +768,7 @@ def build_wide(kernel_regularizer=None, dropout: float = 0.0, weight_decay=None)
     return model
 
 
+# %%
 wide, wide_history, wide_start = {}, {}, {}
 for name, options in REGULARISERS.items():
     wide[name] = build_wide(**options)
@@ -782,6 +787,7 @@ for name, start in wide_start.items():
     for kernel, plain_kernel in zip(start, wide_start["plain"], strict=True):
         np.testing.assert_array_equal(kernel, plain_kernel, err_msg=name)
 
+# %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 epochs = np.arange(1, EPOCHS_REG + 1)
 for name, history in wide_history.items():
@@ -952,6 +958,7 @@ def build_main(optimizer: keras.optimizers.Optimizer) -> keras.Model:
     return model
 
 
+# %%
 keras.utils.set_random_seed(SEED)
 main_model = build_main(keras.optimizers.Adam(1e-3))
 folder = tempfile.TemporaryDirectory()
@@ -987,6 +994,7 @@ lr_halvings = int(
 )
 print(f"ReduceLROnPlateau halved the learning rate {lr_halvings} times")
 
+# %%
 fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
 ep = np.arange(1, epochs_run + 1)
 axes[0].plot(ep, main_history["loss"], label="training")
@@ -1136,7 +1144,7 @@ ax.grid(alpha=0.3)
 plt.show()
 
 # %%
-SCHED_SEEDS = (SEED, SEED + 1, SEED + 2)
+SCHED_SEEDS = helpers.run_seeds(3)
 runs = []
 for name in SCHEDULES:
     for run_seed in SCHED_SEEDS:
@@ -1227,6 +1235,56 @@ print(
 test_loss, test_accuracy = main_model.evaluate(x_test, y_test, verbose=0)
 print(f"callbacks model (best epoch {best_epoch}): test accuracy {test_accuracy:.4f}")
 
+# %%
+helpers.record(
+    "13",
+    log10_grad_ratio_sigmoid_small=np.log10(g_sig[0] / g_sig[-1]),
+    log10_grad_ratio_tanh_glorot=np.log10(
+        grads_init["tanh, Glorot"][0] / grads_init["tanh, Glorot"][-1]
+    ),
+    log10_grad_ratio_relu_he=np.log10(g_he[0] / g_he[-1]),
+    median_shrink_sigmoid=np.median(shrink_sigmoid),
+    median_growth_relu_too_large=np.median(growth_relu),
+    val_acc_sigmoid_small=trained["sigmoid, small"]["val accuracy"],
+    val_acc_relu_too_large=trained["ReLU, too large"]["val accuracy"],
+    val_acc_zeros=trained["all zeros"]["val accuracy"],
+    val_acc_tanh_glorot=trained["tanh, Glorot"]["val accuracy"],
+    val_acc_relu_he=trained["ReLU, He"]["val accuracy"],
+    val_acc_sigmoid_small_bn=remedied["sigmoid, small + BN"]["val accuracy"],
+    val_acc_relu_too_large_bn=remedied["ReLU, too large + BN"]["val accuracy"],
+    val_acc_relu_too_large_clip=remedied["ReLU, too large + clipnorm"]["val accuracy"],
+    best_val_ce_plain=reg_table.loc["plain", "best val CE"],
+    **{
+        f"last_val_ce_{key}": reg_table.loc[name, "last val CE"]
+        for key, name in [
+            ("plain", "plain"),
+            ("l2", "L2 (1e-3)"),
+            ("l1", "L1 (1e-4)"),
+            ("dropout", "dropout (0.5)"),
+            ("adamw", "AdamW (1.0)"),
+        ]
+    },
+    **{
+        f"share_{key}_below_{t:g}": reg_table.loc[name, f"|w| < {t:g}"]
+        for key, name in [("l1", "L1 (1e-4)"), ("l2", "L2 (1e-3)"), ("plain", "plain")]
+        for t in THRESHOLDS
+    },
+    undefended_l1=undefended["L1 (1e-4)"],
+    log10_undefended_l2=np.log10(undefended["L2 (1e-3)"]),
+    undefended_adamw=undefended["AdamW (1.0)"],
+    peak_lr=PEAK_LR,
+    **{
+        f"val_acc_{name.split()[0]}": sched_table.loc[name, ("val acc", "mean")]
+        for name in SCHEDULES
+    },
+    val_acc_constant_at_min=at_min_acc.mean(),
+    callbacks_epochs_run=epochs_run,
+    callbacks_best_epoch=best_epoch,
+    callbacks_lr_halvings=lr_halvings,
+    test_accuracy=test_accuracy,
+)
+print(f"lesson ran in {time.perf_counter() - LESSON_START:.0f} s after the set-up")
+
 # %% [markdown]
 # > **Common mistakes**
 # >
@@ -1305,6 +1363,7 @@ checks.check_digest(answer_remedy, "6ab1495604f75eca", exercise="13.3", hint=HIN
 # from `peak` down to 0 over the next `decay` steps, and 0 after that. It is checked against
 # Keras's `CosineDecay` on several inputs. Use NumPy.
 
+
 # %%
 def warmup_cosine(step, peak, warmup, decay):
     raise NotImplementedError  # your code here
@@ -1318,7 +1377,9 @@ exercises.check_warmup_cosine(warmup_cosine)
 # %%
 # Exercise 1: sqrt(2 / 512) = sqrt(1 / 256) = 1 / 16
 answer_he_std = float(np.sqrt(init_variance("he", 512)))
-assert checks.check_digest(answer_he_std, "8473b5ddebf8d433", exercise="13.1", hint=HINT_HE, decimals=4)
+assert checks.check_digest(
+    answer_he_std, "8473b5ddebf8d433", exercise="13.1", hint=HINT_HE, decimals=4
+)
 
 # %%
 # Exercise 2
@@ -1345,56 +1406,3 @@ def warmup_cosine(step, peak, warmup, decay):
 
 
 assert exercises.check_warmup_cosine(warmup_cosine)
-
-# %% [markdown]
-# ## Results
-
-# %%
-helpers.record(
-    "13",
-    log10_grad_ratio_sigmoid_small=np.log10(g_sig[0] / g_sig[-1]),
-    log10_grad_ratio_tanh_glorot=np.log10(
-        grads_init["tanh, Glorot"][0] / grads_init["tanh, Glorot"][-1]
-    ),
-    log10_grad_ratio_relu_he=np.log10(g_he[0] / g_he[-1]),
-    median_shrink_sigmoid=np.median(shrink_sigmoid),
-    median_growth_relu_too_large=np.median(growth_relu),
-    val_acc_sigmoid_small=trained["sigmoid, small"]["val accuracy"],
-    val_acc_relu_too_large=trained["ReLU, too large"]["val accuracy"],
-    val_acc_zeros=trained["all zeros"]["val accuracy"],
-    val_acc_tanh_glorot=trained["tanh, Glorot"]["val accuracy"],
-    val_acc_relu_he=trained["ReLU, He"]["val accuracy"],
-    val_acc_sigmoid_small_bn=remedied["sigmoid, small + BN"]["val accuracy"],
-    val_acc_relu_too_large_bn=remedied["ReLU, too large + BN"]["val accuracy"],
-    val_acc_relu_too_large_clip=remedied["ReLU, too large + clipnorm"]["val accuracy"],
-    best_val_ce_plain=reg_table.loc["plain", "best val CE"],
-    **{
-        f"last_val_ce_{key}": reg_table.loc[name, "last val CE"]
-        for key, name in [
-            ("plain", "plain"),
-            ("l2", "L2 (1e-3)"),
-            ("l1", "L1 (1e-4)"),
-            ("dropout", "dropout (0.5)"),
-            ("adamw", "AdamW (1.0)"),
-        ]
-    },
-    **{
-        f"share_{key}_below_{t:g}": reg_table.loc[name, f"|w| < {t:g}"]
-        for key, name in [("l1", "L1 (1e-4)"), ("l2", "L2 (1e-3)"), ("plain", "plain")]
-        for t in THRESHOLDS
-    },
-    undefended_l1=undefended["L1 (1e-4)"],
-    log10_undefended_l2=np.log10(undefended["L2 (1e-3)"]),
-    undefended_adamw=undefended["AdamW (1.0)"],
-    peak_lr=PEAK_LR,
-    **{
-        f"val_acc_{name.split()[0]}": sched_table.loc[name, ("val acc", "mean")]
-        for name in SCHEDULES
-    },
-    val_acc_constant_at_min=at_min_acc.mean(),
-    callbacks_epochs_run=epochs_run,
-    callbacks_best_epoch=best_epoch,
-    callbacks_lr_halvings=lr_halvings,
-    test_accuracy=test_accuracy,
-)
-print(f"lesson ran in {time.perf_counter() - LESSON_START:.0f} s after the set-up")

@@ -51,17 +51,23 @@ HOSTED = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 
 def is_course_folder(folder: Path) -> bool:  # the course's own helpers, not any folder of that name
     project = folder / "pyproject.toml"
-    return (folder / "helpers" / "environment.py").is_file() and project.is_file() and (
-        'name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    return (
+        (folder / "helpers" / "environment.py").is_file()
+        and project.is_file()
+        and ('name = "dlcourse-helpers"' in project.read_text(encoding="utf-8"))
+    )
 
 
 if HOSTED and not is_course_folder(Path("dl-course")):  # (Binder starts in the course folder)
-    clone = subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"],
-                           capture_output=True, text=True)
+    clone = subprocess.run(
+        ["git", "clone", "--depth", "1", COURSE_REPO, "dl-course"], capture_output=True, text=True
+    )
     if clone.returncode != 0:
-        raise RuntimeError(f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
-                           "Check the address (on Kaggle, also turn on Internet in the notebook's "
-                           "settings); for a fork, set COURSE_REPO above to the fork's.")
+        raise RuntimeError(
+            f"Could not clone the course from {COURSE_REPO}:\n{clone.stderr}"
+            "Check the address (on Kaggle, also turn on Internet in the notebook's "
+            "settings); for a fork, set COURSE_REPO above to the fork's."
+        )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "dl-course"], check=True)
 for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
     if is_course_folder(folder):
@@ -70,10 +76,12 @@ for folder in (Path.cwd(), *Path.cwd().parents, Path("dl-course").resolve()):
 try:
     import helpers
 except ModuleNotFoundError as error:
-    raise ModuleNotFoundError(f"{error}. Install the course: in the course folder run "
-                              "pip install -r requirements.txt, then restart the kernel.") from error
+    raise ModuleNotFoundError(
+        f"{error}. Install the course: in the course folder run "
+        "pip install -r requirements.txt, then restart the kernel."
+    ) from error
 
-QUICK = helpers.setup()
+QUICK, SEED = helpers.setup()
 
 # %%
 import time
@@ -88,11 +96,10 @@ from matplotlib.ticker import MaxNLocator
 from helpers import checks, exercises
 from helpers import timeseries as ts
 from helpers.convolution import full_float32
-from helpers.crossval import fit_in_memory
 from helpers.datasets import load_airline_passengers, load_daily_min_temperatures
 from helpers.recurrent import run_layer
+from helpers.training import fit_in_memory
 
-SEED = helpers.seed()
 # Three training runs per model (two in QUICK mode), with seeds of their own: 3·SEED,
 # 3·SEED + 1, 3·SEED + 2, so that runs of the lesson with different seeds share none.
 SEEDS = [3 * SEED + k for k in range(2 if QUICK else 3)]
@@ -488,7 +495,7 @@ assert max(cell_errors.values()) < 1e-5
 # columns. All are trained to minimise MAE (the score we report) with Adam, and early
 # stopping on the 1989 windows restores the best epoch's weights. Every model trains once per
 # seed (three seeds; two, with fewer epochs and only the training years 1985–1988, in QUICK
-# mode); `fit_in_memory` (from `helpers/crossval.py`) is `model.fit` with the windows fed
+# mode); `fit_in_memory` (from `helpers/training.py`) is `model.fit` with the windows fed
 # through one shuffled `tf.data` pipeline.
 
 # %%
@@ -542,6 +549,7 @@ def predict(model, x):
     return keras.ops.convert_to_numpy(model(x, training=False))[:, 0]
 
 
+# %%
 models, histories, val_rows = {}, {}, []
 start = time.perf_counter()
 for kind in KINDS:
@@ -951,6 +959,7 @@ def air_forecasts(series, start, back_transform):
     return result
 
 
+# %%
 start = time.perf_counter()
 raw_gru = air_forecasts(passengers, "1949-01-01", lambda p, months: p)
 diff_gru = air_forecasts(
@@ -1065,6 +1074,54 @@ assert all(r[2] - r[0] < raw_gru["sd"] for r in raw_gru["raised"])
 # seasonal ARIMA on the log series) and multiplicative Holt–Winters smoothing, are what a
 # network would have to beat next; we have not run them here.
 
+# %%
+helpers.record(
+    "14",
+    smoothing_days=SMOOTH,
+    test_mae_persistence=test_table.loc["persistence", ("MAE", "mean")],
+    test_mae_seasonal_naive=test_table.loc["seasonal naive", ("MAE", "mean")],
+    test_mae_seasonal_average=test_table.loc[
+        f"seasonal average ({SMOOTH}-day smoothed)", ("MAE", "mean")
+    ],
+    test_mae_best_naive_on_val=comparator_test_mae,
+    best_naive_is_persistence=float(BEST_NAIVE == "persistence"),
+    test_mae_linear_ar=linear_test_mae,
+    **{f"test_mae_{k.lower()}": test_table.loc[k, ("MAE", "mean")] for k in KINDS},
+    **{f"chosen_{k.lower()}": float(best_recurrent == k) for k in RECURRENT},
+    val_mae_linear_ar=val_overview[LINEAR],
+    val_mae_chosen_recurrent=val_overview[best_recurrent],
+    test_mae_chosen_recurrent=chosen_test_mae,
+    test_mae_chosen_seed_sd=test_table.loc[best_recurrent, ("MAE", "std")],
+    gain_chosen=network_gain.estimate,
+    gain_chosen_low=network_gain.low,
+    gain_chosen_high=network_gain.high,
+    gain_linear=linear_gain.estimate,
+    gain_linear_low=linear_gain.low,
+    gain_linear_high=linear_gain.high,
+    chosen_minus_linear=network_minus_linear.estimate,
+    chosen_minus_linear_low=network_minus_linear.low,
+    chosen_minus_linear_high=network_minus_linear.high,
+    **{f"rolling_gain_linear_{year}": rolling.loc[year, "gain"] for year in rolling.index},
+    air_val_mae_raw_levels=air_table.loc["GRU on raw levels", "1959 MAE (validation)"],
+    air_val_mae_log_seasonal_diff=air_table.loc[
+        "GRU on log seasonal differences", "1959 MAE (validation)"
+    ],
+    air_mae_raw_levels=air_table.loc["GRU on raw levels", "1960 MAE"],
+    air_mae_log_seasonal_diff=air_table.loc["GRU on log seasonal differences", "1960 MAE"],
+    air_mae_last_year_growth=air_table.loc["seasonal naive × last year's growth", "1960 MAE"],
+    air_mae_mean_growth=air_table.loc["seasonal naive × mean training growth", "1960 MAE"],
+    air_mae_chosen_on_1959=air_table.loc[AIR_CHOSEN, "1960 MAE"],
+    air_chosen_is_log_seasonal_diff=float(AIR_CHOSEN == "GRU on log seasonal differences"),
+    air_mean_growth_minus_chosen=air_differences.get(
+        "seasonal naive × mean training growth", (np.nan, np.nan)
+    )[0],
+    air_mean_growth_minus_chosen_se=air_differences.get(
+        "seasonal naive × mean training growth", (np.nan, np.nan)
+    )[1],
+    air_se_log_seasonal_diff=air_table.loc["GRU on log seasonal differences", "standard error"],
+    air_raw_ceiling_max=max(raw_gru["ceiling"]),
+)
+
 # %% [markdown]
 # > **Common mistakes**
 # >
@@ -1161,54 +1218,3 @@ assert exercises.check_persistence_mae(answer_persistence_mae, temperature, TRAI
 # test year, and in (e) 1990 chooses nothing and trains nothing.
 answer_leaks = {"a", "c"}
 assert checks.check_digest(answer_leaks, "59c982db5059fb72", exercise="14.3", hint=HINT_LEAKS)
-
-# %% [markdown]
-# ## Results
-
-# %%
-helpers.record(
-    "14",
-    smoothing_days=SMOOTH,
-    test_mae_persistence=test_table.loc["persistence", ("MAE", "mean")],
-    test_mae_seasonal_naive=test_table.loc["seasonal naive", ("MAE", "mean")],
-    test_mae_seasonal_average=test_table.loc[
-        f"seasonal average ({SMOOTH}-day smoothed)", ("MAE", "mean")
-    ],
-    test_mae_best_naive_on_val=comparator_test_mae,
-    best_naive_is_persistence=float(BEST_NAIVE == "persistence"),
-    test_mae_linear_ar=linear_test_mae,
-    **{f"test_mae_{k.lower()}": test_table.loc[k, ("MAE", "mean")] for k in KINDS},
-    **{f"chosen_{k.lower()}": float(best_recurrent == k) for k in RECURRENT},
-    val_mae_linear_ar=val_overview[LINEAR],
-    val_mae_chosen_recurrent=val_overview[best_recurrent],
-    test_mae_chosen_recurrent=chosen_test_mae,
-    test_mae_chosen_seed_sd=test_table.loc[best_recurrent, ("MAE", "std")],
-    gain_chosen=network_gain.estimate,
-    gain_chosen_low=network_gain.low,
-    gain_chosen_high=network_gain.high,
-    gain_linear=linear_gain.estimate,
-    gain_linear_low=linear_gain.low,
-    gain_linear_high=linear_gain.high,
-    chosen_minus_linear=network_minus_linear.estimate,
-    chosen_minus_linear_low=network_minus_linear.low,
-    chosen_minus_linear_high=network_minus_linear.high,
-    **{f"rolling_gain_linear_{year}": rolling.loc[year, "gain"] for year in rolling.index},
-    air_val_mae_raw_levels=air_table.loc["GRU on raw levels", "1959 MAE (validation)"],
-    air_val_mae_log_seasonal_diff=air_table.loc[
-        "GRU on log seasonal differences", "1959 MAE (validation)"
-    ],
-    air_mae_raw_levels=air_table.loc["GRU on raw levels", "1960 MAE"],
-    air_mae_log_seasonal_diff=air_table.loc["GRU on log seasonal differences", "1960 MAE"],
-    air_mae_last_year_growth=air_table.loc["seasonal naive × last year's growth", "1960 MAE"],
-    air_mae_mean_growth=air_table.loc["seasonal naive × mean training growth", "1960 MAE"],
-    air_mae_chosen_on_1959=air_table.loc[AIR_CHOSEN, "1960 MAE"],
-    air_chosen_is_log_seasonal_diff=float(AIR_CHOSEN == "GRU on log seasonal differences"),
-    air_mean_growth_minus_chosen=air_differences.get(
-        "seasonal naive × mean training growth", (np.nan, np.nan)
-    )[0],
-    air_mean_growth_minus_chosen_se=air_differences.get(
-        "seasonal naive × mean training growth", (np.nan, np.nan)
-    )[1],
-    air_se_log_seasonal_diff=air_table.loc["GRU on log seasonal differences", "standard error"],
-    air_raw_ceiling_max=max(raw_gru["ceiling"]),
-)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import churn
+from helpers import churn, training
 from helpers import evaluation as ev
 
 
@@ -133,7 +133,7 @@ def test_model_shapes_and_early_stopping_restores_best():
     y = (X[:, 0] + 0.3 * rng.normal(size=300) > 0.5).astype("float32")
     model = churn.build_model(5, hidden=(8,), l2=0.0, learning_rate=0.01)
     assert model.input_shape == (None, 5) and model.output_shape == (None, 1)
-    history = churn.fit_with_early_stopping(
+    history = training.fit_with_early_stopping(
         model, (X[:200], y[:200]), (X[200:], y[200:]), epochs=60, batch_size=32, patience=3
     )
     best = min(history.history["val_loss"])
@@ -158,3 +158,67 @@ def test_build_model_layers_follow_the_settings():
     assert kinds == ["InputLayer", "Dense", "Dropout", "Dense", "Dropout", "Dense"]
     assert len(model.losses) == 2  # one L2 penalty per hidden layer
     assert churn.build_model(7).count_params() == 7 * 16 + 16 + 16 + 1
+
+
+def test_build_model_is_lesson_08s_network():
+    """Lesson 10 rebuilds lesson 08's network with churn.build_model: the two must not drift.
+
+    Runs lesson 08's own model cell (from the notebook) and compares it layer by layer (names
+    of unnamed layers aside), with the same loss and optimizer settings.
+    """
+    import json
+    from pathlib import Path
+
+    import keras
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "08_customer_churn.ipynb"
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    (cell,) = [s for s in sources if 'name="churn_ann"' in s]
+    namespace = {"keras": keras, "A_train": np.zeros((4, 37), dtype="float32")}
+    exec(cell.replace("model.summary()", ""), namespace)  # lesson 08's own code
+    lesson, helper = namespace["model"], churn.build_model(37)
+
+    def layers(model):
+        configs = [layer.get_config() for layer in model.layers]
+        return [
+            {k: v for k, v in c.items() if k != "name" or not c[k].startswith("dense")}
+            for c in configs
+        ]
+
+    assert layers(helper) == layers(lesson)
+    assert helper.loss == lesson.loss
+
+    def settings(optimizer):
+        return {k: v for k, v in optimizer.get_config().items() if k != "name"}
+
+    assert type(helper.optimizer) is type(lesson.optimizer)
+    assert settings(helper.optimizer) == settings(lesson.optimizer)
+    assert [m.name for m in helper.metrics] == [m.name for m in lesson.metrics]
+
+
+def test_early_stopping_watches_each_score_in_its_direction(monkeypatch):
+    """val_auc and val_accuracy stop when they stop rising; losses when they stop falling."""
+    import keras
+
+    seen = {}
+
+    class Recorder(keras.callbacks.EarlyStopping):
+        def __init__(self, **kwargs):
+            seen[kwargs["monitor"]] = kwargs["mode"]
+            super().__init__(**kwargs)
+
+    monkeypatch.setattr(keras.callbacks, "EarlyStopping", Recorder)
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    for monitor in ("val_loss", "val_auc", "val_accuracy", "val_mean_absolute_error"):
+        model = churn.build_model(3)
+        training.fit_with_early_stopping(model, (x, y), (x, y), epochs=1, monitor=monitor)
+    assert seen == {
+        "val_loss": "min",
+        "val_auc": "max",
+        "val_accuracy": "max",
+        "val_mean_absolute_error": "min",
+    }
+    with pytest.raises(ValueError, match="validation"):
+        training.fit_with_early_stopping(churn.build_model(3), (x, y), (x, y), monitor="loss")

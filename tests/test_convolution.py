@@ -180,7 +180,6 @@ def test_macs_of_a_dense_layer_on_every_position():
 @pytest.mark.parametrize(
     ("layer", "shape"),
     [
-        (keras.layers.DepthwiseConv2D(3), (8, 8, 2)),
         (keras.layers.SeparableConv2D(4, 3), (8, 8, 2)),  # no `kernel` attribute of its own
         (keras.layers.LSTM(4), (5, 3)),  # its weights live in a cell
         (keras.layers.Conv1D(4, 3), (8, 2)),
@@ -217,3 +216,27 @@ def test_full_float32_switches_tf32_off_and_restores_it(enabled_before):
         assert tf.config.experimental.tensor_float_32_execution_enabled() == enabled_before
     finally:
         tf.config.experimental.enable_tensor_float_32_execution(original)
+
+
+def test_macs_count_depthwise_and_grouped_convolutions_and_match_published_mobilenet_counts():
+    model = keras.Sequential(
+        [
+            keras.Input((10, 10, 3)),
+            keras.layers.Conv2D(4, 3),  # 8 x 8 positions x 3 x 3 x 3 x 4 = 6,912
+            keras.layers.DepthwiseConv2D(3, padding="same"),  # 8 x 8 x 3 x 3 x 4 = 2,304
+            keras.layers.Conv2D(6, 1, groups=2),  # 8 x 8 x (4 / 2) x 6 = 768
+            keras.layers.Flatten(),
+            keras.layers.Dense(5),  # 384 x 5 = 1,920
+        ]
+    )
+    assert macs_per_layer(model)["macs"].tolist() == [6912, 2304, 768, 1920]
+    nested = keras.Sequential([keras.Input((10, 10, 3)), model])
+    assert macs_per_layer(nested)["macs"].sum() == macs_per_layer(model)["macs"].sum()
+    # The MobileNetV2 paper: 300 M multiply-adds at alpha = 1, 59 M at 0.35 (224 px, with the
+    # 1,280 x 1,000 classifier); the published checkpoints list 56 M at alpha = 1, 96 px.
+    for size, alpha, published in ((224, 1.0, 300e6), (224, 0.35, 59e6), (96, 1.0, 56e6)):
+        mobilenet = keras.applications.MobileNetV2(
+            input_shape=(size, size, 3), alpha=alpha, include_top=True, weights=None
+        )
+        total = macs_per_layer(mobilenet)["macs"].sum()
+        assert total == pytest.approx(published, rel=0.03), (size, alpha)

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from helpers.crossval import CVResult, cross_validate, fit_in_memory
+from helpers.crossval import CVResult, cross_validate
+from helpers.training import fit_in_memory
 
 N_ROWS = 40
 

@@ -25,8 +25,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import cache_files, downloads
 from helpers import datasets as ds
-from helpers import downloads
+from helpers.datasets import fetching, loaders
+from helpers.datasets.__main__ import main as datasets_main
 
 # conftest.py points this at the offline mirror when it exists; read before tests unset it.
 REAL_MIRROR = os.environ.get("DLCOURSE_DATA_MIRROR", "")
@@ -45,7 +47,7 @@ def isolated(tmp_path, monkeypatch):
     """A fresh cache per test, no mirror, no remembered hashes, and no real network."""
     monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("DLCOURSE_DATA_MIRROR", raising=False)
-    monkeypatch.setattr(ds, "_verified", {})
+    monkeypatch.setattr(fetching, "_verified", {})
     monkeypatch.setattr(downloads, "RESUME_PAUSE_S", 0)
     real_urlopen = urllib.request.urlopen
 
@@ -131,8 +133,8 @@ def test_hash_computed_once_per_process_but_size_always_checked(monkeypatch, ser
     toy(monkeypatch, server.url + "/toy.bin")
     cached = put(ds.cache_dir(), PAYLOAD)
     calls = []
-    real_sha256 = ds._sha256
-    monkeypatch.setattr(ds, "_sha256", lambda p: calls.append(p) or real_sha256(p))
+    real_sha256 = fetching._sha256
+    monkeypatch.setattr(fetching, "_sha256", lambda p: calls.append(p) or real_sha256(p))
     assert ds.fetch("toy", "toy.bin") == cached
     assert ds.fetch("toy", "toy.bin") == cached
     assert len(calls) == 1  # remembered for this process
@@ -152,7 +154,7 @@ def test_same_size_change_with_mtime_kept_is_caught_by_a_new_process(monkeypatch
     with open(cached, "r+b") as f:
         f.write(b"!")
     os.utime(cached, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    monkeypatch.setattr(ds, "_verified", {})  # as in a new Python process
+    monkeypatch.setattr(fetching, "_verified", {})  # as in a new Python process
     assert ds.fetch("toy", "toy.bin").read_bytes() == PAYLOAD
     assert "is corrupt (sha256" in capsys.readouterr().out
 
@@ -361,7 +363,7 @@ def test_stale_partial_files_are_swept(monkeypatch, server):
     stale, live = folder / "toy.bin.k1ll3d.part", folder / "toy.bin.l1v3.part"
     stale.write_bytes(b"left by a killed download")
     live.write_bytes(b"another process is downloading")
-    old = time.time() - 2 * downloads.STALE_PART_S
+    old = time.time() - 2 * cache_files.STALE_PART_S
     os.utime(stale, (old, old))
     ds.fetch("toy", "toy.bin")  # the stale one is resumed: the server sends all, so it is replaced
     assert not stale.exists() and live.exists()
@@ -397,7 +399,7 @@ def test_a_killed_download_leaves_nothing_for_good(monkeypatch, server, tmp_path
     child.wait()
     parts = list(folder.glob("*.part"))
     assert parts  # the killed download left its partial file
-    old = time.time() - 2 * downloads.STALE_PART_S
+    old = time.time() - 2 * cache_files.STALE_PART_S
     os.utime(parts[0], (old, old))
     server.routes["/toy.bin"] = (200, PAYLOAD, len(PAYLOAD))
     toy(monkeypatch, server.url + "/toy.bin")
@@ -421,14 +423,14 @@ def test_downloads_respect_the_umask(monkeypatch, server):
 
 def refuse(monkeypatch, *targets: Path) -> None:
     """Make reading ``targets`` fail as without read permission (tests may run as root)."""
-    real = ds._sha256
+    real = fetching._sha256
 
     def guarded(path):
         if Path(path) in targets:
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
-    monkeypatch.setattr(ds, "_sha256", guarded)
+    monkeypatch.setattr(fetching, "_sha256", guarded)
 
 
 def test_unreadable_cache_and_mirror_files_fall_through(tmp_path, monkeypatch):
@@ -585,7 +587,7 @@ def fake_cifar_tarball(path: Path, per_batch: int = 20) -> None:
 
 def test_load_cifar10_reads_tarball(tmp_path, monkeypatch):
     fake_cifar_tarball(tmp_path / "c.tar.gz")
-    monkeypatch.setattr(ds, "fetch", lambda *args: tmp_path / "c.tar.gz")
+    monkeypatch.setattr(loaders, "fetch", lambda *args: tmp_path / "c.tar.gz")
     (x_train, y_train), (x_test, y_test) = ds.load_cifar10(quick=False)
     assert x_train.shape == (100, 32, 32, 3) and x_test.shape == (20, 32, 32, 3)
     assert x_train.dtype == y_train.dtype == np.uint8
@@ -653,7 +655,7 @@ def test_a_forged_cifar10_file_is_never_parsed(tmp_path, monkeypatch):
 
 def test_load_cifar10_quick_subset(tmp_path, monkeypatch, capsys):
     fake_cifar_tarball(tmp_path / "c.tar.gz", per_batch=1200)
-    monkeypatch.setattr(ds, "fetch", lambda *args: tmp_path / "c.tar.gz")
+    monkeypatch.setattr(loaders, "fetch", lambda *args: tmp_path / "c.tar.gz")
     (x_train, y_train), (x_test, y_test) = ds.load_cifar10(quick=True)
     assert x_train.shape == (5000, 32, 32, 3) and x_test.shape == (1000, 32, 32, 3)
     assert np.bincount(y_train).tolist() == [500] * 10  # stratified
@@ -775,10 +777,10 @@ def test_the_decompressed_form_is_used_and_reads_to_the_same_arrays(tmp_path, mo
     arrays = {}
     for mirror in (packed, unpacked):
         monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(mirror))
-        paths = ds._fetch_all("digits", names)
+        paths = fetching._fetch_all("digits", names)
         assert [p.parent for p in paths] == [mirror / "digits"] * 2
         arrays[mirror] = read_pair(paths)
-    assert [p.name for p in ds._fetch_all("digits", names)] == [n[:-3] for n in names]
+    assert [p.name for p in fetching._fetch_all("digits", names)] == [n[:-3] for n in names]
     for a, b, want in zip(arrays[packed], arrays[unpacked], (IMAGES, LABELS), strict=True):
         np.testing.assert_array_equal(a, want)
         np.testing.assert_array_equal(b, want)
@@ -792,7 +794,7 @@ def test_a_mix_of_forms_across_cache_and_mirror(tmp_path, monkeypatch):
     write(mirror / "digits", "img-idx3-ubyte", data["img-idx3-ubyte"])  # decompressed, mirror
     monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(mirror))
     monkeypatch.setattr(downloads, "download", no_download)
-    images, labels = ds._fetch_all("digits", ["img-idx3-ubyte.gz", "lbl-idx1-ubyte.gz"])
+    images, labels = fetching._fetch_all("digits", ["img-idx3-ubyte.gz", "lbl-idx1-ubyte.gz"])
     assert images == mirror / "digits" / "img-idx3-ubyte"
     assert labels == cache / "lbl-idx1-ubyte.gz"
     np.testing.assert_array_equal(ds.read_idx(images), IMAGES)
@@ -852,7 +854,7 @@ def test_list_says_which_form_was_found(tmp_path, monkeypatch, capsys):
     write(mirror / "D" / "raw", "img-idx3-ubyte", data["img-idx3-ubyte"])
     monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(mirror))
     partial = write(ds.cache_dir() / "digits", "img-idx3-ubyte.gz.partial", b"\x1f\x8b")
-    assert ds._main(["list"]) == 0
+    assert datasets_main(["list"]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert f"{mirror / 'D' / 'raw' / 'img-idx3-ubyte'} (decompressed)" in lines["img-idx3-ubyte.gz"]
     assert str(ds.cache_dir() / "digits" / "lbl-idx1-ubyte.gz") in lines["lbl-idx1-ubyte.gz"]
@@ -917,12 +919,12 @@ def test_load_time_series(real_mirror):
 
 @needs_mirror
 def test_cli_list_and_prefetch(real_mirror, capsys):
-    assert ds._main(["list"]) == 0
+    assert datasets_main(["list"]) == 0
     out = capsys.readouterr().out
     assert "daily_min_temperatures" in out and "9,912,422" in out
-    assert ds._main(["prefetch", "sonar", "airline_passengers"]) == 0
+    assert datasets_main(["prefetch", "sonar", "airline_passengers"]) == 0
     assert "ok  sonar/sonar.csv" in capsys.readouterr().out
-    assert ds._main(["prefetch", "nope"]) == 1
+    assert datasets_main(["prefetch", "nope"]) == 1
     assert "Known datasets" in capsys.readouterr().out
 
 

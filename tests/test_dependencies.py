@@ -35,15 +35,14 @@ def declared() -> set[str]:
 
 
 def site_tools() -> set[str]:
-    """The website's own tools (website/requirements.txt), which only helpers.website imports."""
+    """The website's own tools (website/requirements.txt), which only tools.website imports."""
     lines = (ROOT / "website" / "requirements.txt").read_text(encoding="utf-8").splitlines()
     names = {re.split(r"[\s<>=!;\[~#]", line, maxsplit=1)[0] for line in lines}
     return {name.lower().replace("-", "_") for name in names if name}
 
 
 def test_every_import_is_declared():
-    sources = [*(ROOT / "helpers").glob("*.py"), *(ROOT / "notebooks").glob("*.py")]
-    sources.remove(ROOT / "helpers" / "website.py")
+    sources = [*(ROOT / "helpers").rglob("*.py"), *(ROOT / "notebooks").glob("*.py")]
     third_party = set().union(*(imported_top_level(p) for p in sources))
     third_party -= set(sys.stdlib_module_names) | {"helpers", "__future__"} | TOOLING
     names = {DISTRIBUTION.get(name, name).lower() for name in third_party}
@@ -63,10 +62,30 @@ def test_tensorflow_is_offered_per_build_not_required():
 
 
 def test_the_website_imports_only_the_course_and_its_site_tools():
-    imported = imported_top_level(ROOT / "helpers" / "website.py")
-    imported -= set(sys.stdlib_module_names) | {"helpers", "__future__"} | TOOLING
+    imported = imported_top_level(ROOT / "tools" / "website.py")
+    imported -= set(sys.stdlib_module_names) | {"helpers", "tools", "__future__"} | TOOLING
     names = {DISTRIBUTION.get(name, name).lower() for name in imported}
     missing = names - declared() - site_tools()
     assert not missing, (
-        f"helpers/website.py imports {sorted(missing)}: add them to website/requirements.txt"
+        f"tools/website.py imports {sorted(missing)}: add them to website/requirements.txt"
+    )
+
+
+def test_the_other_maintainers_tools_need_only_the_course_stack():
+    """tools.measure and the test suite's plugin run in the course's own environment."""
+    sources = [p for p in (ROOT / "tools").glob("*.py") if p.name != "website.py"]
+    imported = set().union(*(imported_top_level(p) for p in sources))
+    imported -= set(sys.stdlib_module_names) | {"helpers", "tools", "__future__"} | TOOLING
+    names = {DISTRIBUTION.get(name, name).lower() for name in imported}
+    assert not names - declared(), f"tools/ imports {sorted(names - declared())}"
+
+
+def test_the_maintainers_tools_are_not_installed():
+    import fnmatch
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert any(fnmatch.fnmatch("helpers", pattern) for pattern in include)
+    assert not any(fnmatch.fnmatch("tools", pattern) for pattern in include), (
+        "tools/ is for maintainers: keep it out of [tool.setuptools] packages.find"
     )

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers import cache_files, downloads
 from helpers import datasets as ds
-from helpers import downloads
+from helpers.datasets import fetching
 
 BODY = bytes(range(256)) * 800  # 204,800 bytes
 SHA = hashlib.sha256(BODY).hexdigest()
@@ -30,7 +31,7 @@ def isolated(tmp_path, monkeypatch):
     """A fresh cache, no mirror, no remembered hashes, no pause before reconnecting."""
     monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("DLCOURSE_DATA_MIRROR", raising=False)
-    monkeypatch.setattr(ds, "_verified", {})
+    monkeypatch.setattr(fetching, "_verified", {})
     monkeypatch.setattr(downloads, "RESUME_PAUSE_S", 0)
 
 
@@ -297,12 +298,12 @@ def test_when_every_source_fails_each_url_is_named_with_why(tmp_path, server, mo
 # ----------------------------------------------------------------------------- processes
 def test_a_partial_download_is_taken_by_one_process_only(tmp_path):
     target = tmp_path / "f.bin"
-    downloads.partial_path(target).write_bytes(BODY[:HALF])
-    first, second = downloads._claim(target), downloads._claim(target)
+    cache_files.partial_path(target).write_bytes(BODY[:HALF])
+    first, second = cache_files._claim(target), cache_files._claim(target)
     assert first != second and first.read_bytes() == BODY[:HALF] and second.read_bytes() == b""
-    assert not downloads.partial_path(target).exists()
-    downloads._release(second, target)  # empty: simply removed
-    downloads._release(first, target)
+    assert not cache_files.partial_path(target).exists()
+    cache_files._release(second, target)  # empty: simply removed
+    cache_files._release(first, target)
     assert files(tmp_path) == ["f.bin.partial"]
 
 
@@ -312,10 +313,10 @@ def test_the_sweep_keeps_a_killed_download_for_resuming(tmp_path):
     for path in (stale, live, other, marker):
         path.write_bytes(b"bytes")
     (tmp_path / "g.tar.gz.partial").write_bytes(b"more bytes")
-    old = time.time() - 2 * downloads.STALE_PART_S
+    old = time.time() - 2 * cache_files.STALE_PART_S
     os.utime(stale, (old, old))
     os.utime(other, (old, old))
-    downloads.sweep(tmp_path)
+    cache_files.sweep(tmp_path)
     assert files(tmp_path) == ["f.bin.l1v3.part", "f.bin.partial", "g.tar.gz.partial"]
     assert (tmp_path / "g.tar.gz.partial").read_bytes() == b"more bytes"  # one there already
 

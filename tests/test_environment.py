@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers import environment
+from helpers import environment, settings
 
 
 @pytest.mark.parametrize("value", ["1", "true", "YES", " on "])
@@ -35,7 +35,7 @@ def test_quick_mode_rejects_unclear_value(monkeypatch):
 
 def test_seed_default_and_override(monkeypatch):
     monkeypatch.delenv("DLCOURSE_SEED", raising=False)
-    assert helpers.seed() == environment.SEED
+    assert helpers.seed() == settings.DEFAULT_SEED
     monkeypatch.setenv("DLCOURSE_SEED", "7")
     assert helpers.seed() == 7
     monkeypatch.setenv("DLCOURSE_SEED", "seven")
@@ -56,12 +56,57 @@ def test_seed_accepts_the_largest_seed(monkeypatch):
     assert helpers.seed() == 2**32 - 1
 
 
+def test_run_seeds_follow_the_run_seed_and_refuse_nonsense(monkeypatch):
+    monkeypatch.setenv("DLCOURSE_SEED", "5")
+    assert helpers.run_seeds(3) == [5, 6, 7]
+    assert helpers.run_seeds(2, first=500) == [500, 501]
+    for count in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="count"):
+            helpers.run_seeds(count)
+    with pytest.raises(ValueError, match="first"):
+        helpers.run_seeds(2, first=2**32 - 1)
+
+
+def test_only_settings_names_the_course_variables():
+    """One module names and reads DLCOURSE_* (docstrings may mention them)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    offenders = []
+    for path in [*root.glob("helpers/**/*.py"), *root.glob("tools/**/*.py"), root / "conftest.py"]:
+        if path.name == "settings.py" and path.parent.name == "helpers":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and "DLCOURSE_" in node.value
+                and id(node) not in docstrings
+            ):
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+            if isinstance(node, ast.keyword) and (node.arg or "").startswith("DLCOURSE_"):
+                offenders.append(f"{path.relative_to(root)}:{node.value.lineno}")
+    assert not offenders, f"name the variables through helpers.settings: {offenders}"
+
+
 def test_setup_seeds_every_generator_and_reports(monkeypatch, capsys):
     import keras
 
     monkeypatch.setenv("DLCOURSE_QUICK", "1")
     monkeypatch.setenv("DLCOURSE_SEED", "3")
-    assert helpers.setup() is True
+    assert helpers.setup() == (True, 3)
+    quick, seed = helpers.setup()
+    assert quick is True and seed == 3
     first = (random.random(), np.random.rand(), float(keras.random.uniform((1,))[0]))  # noqa: NPY002
     helpers.setup()
     second = (random.random(), np.random.rand(), float(keras.random.uniform((1,))[0]))  # noqa: NPY002
@@ -79,8 +124,6 @@ def test_accelerators_are_asked_of_the_running_backend(monkeypatch):
 
     import keras
 
-    from helpers import environment
-
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
     device = types.SimpleNamespace(platform="gpu", id=0)
     cpu = types.SimpleNamespace(platform="cpu", id=0)
@@ -92,8 +135,6 @@ def test_accelerators_are_asked_of_the_running_backend(monkeypatch):
 
 def test_accelerators_refuse_a_backend_the_course_is_not_tested_on(monkeypatch):
     import keras
-
-    from helpers import environment
 
     monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
     with pytest.raises(RuntimeError, match="'torch'.*tensorflow and jax"):
@@ -111,8 +152,6 @@ def _no_shell_left_behind():
 
 def _shell():
     from IPython.core.interactiveshell import InteractiveShell
-
-    from helpers import environment
 
     shell = InteractiveShell.instance()
     shell.register_magic_function(environment.needs_backend, magic_kind="cell")

@@ -169,8 +169,9 @@ def test_lesson_10_checks(capsys):
 def test_keras_focal_loss_is_the_reference():
     keras = pytest.importorskip("keras")
     y, p = np.array([1.0, 0.0, 0.0, 1.0]), np.array([0.05, 0.95, 0.5, 0.99])
-    loss = keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.25,
-                                                gamma=3.0, reduction=None)
+    loss = keras.losses.BinaryFocalCrossentropy(
+        apply_class_balancing=True, alpha=0.25, gamma=3.0, reduction=None
+    )
     p_t = np.where(y == 1, p, 1 - p)
     mine = -np.where(y == 1, 0.25, 0.75) * (1 - p_t) ** 3 * np.log(p_t)
     theirs = keras.ops.convert_to_numpy(loss(y[:, None], p[:, None]))
@@ -218,3 +219,19 @@ def test_warmup_cosine_checker():
 
     assert ex.check_warmup_cosine(right)
     assert not ex.check_warmup_cosine(no_warmup)
+
+
+def test_number_reads_an_answer_or_says_what_is_missing(capsys):
+    from helpers import checks
+    from helpers.exercises import common
+
+    assert common.number("0.25", hint="one number") == 0.25
+    assert common.number(np.float32(2), [1, 2], hint="one number") == 2.0
+    for answer, inputs in ((..., ()), (None, ()), (0.5, (...,)), (0.5, (None,))):
+        verdict = common.number(answer, *inputs, hint="one number")
+        assert isinstance(verdict, checks.Feedback) and not verdict
+        assert checks.TODO in capsys.readouterr().out
+    for answer in ("half", "...", [1, 2], object()):  # answered, but not with a number
+        verdict = common.number(answer, hint="one number")
+        assert isinstance(verdict, checks.Feedback) and not verdict
+        assert "Hint: one number" in capsys.readouterr().out

@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers import measure
+from tools import measure
 
 
 def test_find_notebook_by_number():

@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 
 from helpers import exercises, timing
+from helpers.timing.clock import _step_counts
+from helpers.timing.loops import _compiled_loop, _products_loop
 
 
 class FakeClock:
@@ -136,9 +138,9 @@ def test_a_non_callable_is_refused():
 
 
 def test_step_counts_grow_like_timeit_and_stop_at_the_limit():
-    assert list(timing._step_counts(100)) == [1, 2, 5, 10, 20, 50, 100]
-    assert list(timing._step_counts(30)) == [1, 2, 5, 10, 20, 30]
-    assert list(timing._step_counts(1)) == [1]
+    assert list(_step_counts(100)) == [1, 2, 5, 10, 20, 50, 100]
+    assert list(_step_counts(30)) == [1, 2, 5, 10, 20, 30]
+    assert list(_step_counts(1)) == [1]
 
 
 def test_autorange_stops_at_the_first_run_that_lasts_long_enough():
@@ -334,7 +336,7 @@ def test_the_compiled_loop_takes_the_same_steps_as_train_on_batch(jit_compile):
     in_loop.train_on_batch(xb, yb)
     for _ in range(3):
         by_call.train_on_batch(xb, yb)
-    timing.to_host(timing._compiled_loop(in_loop, xb, yb, jit_compile=jit_compile)(3))
+    timing.to_host(_compiled_loop(in_loop, xb, yb, jit_compile=jit_compile)(3))
     assert int(in_loop.optimizer.iterations.numpy()) == 4
     for a, b in zip(by_call.get_weights(), in_loop.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
@@ -348,7 +350,7 @@ def test_the_products_loop_runs_exactly_the_counted_products():
 
     model = build_tiny()
     x, _ = tiny_data(8)
-    run = timing._products_loop(model, timing.on_device(x))
+    run = _products_loop(model, timing.on_device(x))
     assert np.isfinite(timing.to_host(run(3)))
     graph = run.function.get_concrete_function(tf.TensorSpec((), tf.int32)).graph
     bodies = [f for f in graph.as_graph_def().library.function if "body" in f.signature.name]
@@ -371,7 +373,7 @@ def test_the_products_loop_runs_a_mixed_precision_model():
         ]
     )
     x, _ = tiny_data(8)
-    run = timing._products_loop(model, timing.on_device(x))
+    run = _products_loop(model, timing.on_device(x))
     assert np.isfinite(timing.to_host(run(2)))
     graph = run.function.get_concrete_function(tf.TensorSpec((), tf.int32)).graph
     bodies = [f for f in graph.as_graph_def().library.function if "body" in f.signature.name]
@@ -383,7 +385,7 @@ def test_the_products_loop_needs_a_plain_dense_stack():
     model = keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Conv2D(2, 3)])
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match="plain stack of Dense"):
-        timing._products_loop(model, timing.on_device(np.zeros((2, 8, 8, 1), "float32")))
+        _products_loop(model, timing.on_device(np.zeros((2, 8, 8, 1), "float32")))
 
 
 def test_sweep_refuses_bad_input():

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import exercises
+from helpers import exercises, training
+from helpers import mobilenet as mn
 from helpers import transfer as tr
 
 
@@ -67,15 +68,15 @@ def test_budget_split_is_stratified_and_complete():
 def test_fit_fixed_steps_uses_every_image_for_the_steps_asked():
     keras.utils.set_random_seed(0)
     x, y = small_task()  # 40 images: 5 batches of 8 per epoch
-    model = tr.compile_for_labels(tr.build_classifier(2), 1e-3)
-    few = tr.TrainSettings(steps=10, min_epochs=1, batch_size=8)
-    assert tr.fit_fixed_steps(model, (x, y), few, 0) == 2
+    model = tr.compile_for_labels(build_classifier(2), 1e-3)
+    few = training.TrainSettings(steps=10, min_epochs=1, batch_size=8)
+    assert training.fit_fixed_steps(model, (x, y), few, 0) == 2
     assert model.optimizer.iterations.numpy() == 10
-    longer = tr.TrainSettings(steps=10, min_epochs=3, batch_size=8)
-    assert tr.fit_fixed_steps(model, (x, y), longer, 0) == 3  # at least min_epochs
+    longer = training.TrainSettings(steps=10, min_epochs=3, batch_size=8)
+    assert training.fit_fixed_steps(model, (x, y), longer, 0) == 3  # at least min_epochs
     assert model.optimizer.iterations.numpy() == 10 + 15
     with pytest.raises(ValueError, match="steps"):
-        tr.fit_fixed_steps(model, (x, y), tr.TrainSettings(steps=0), 0)
+        training.fit_fixed_steps(model, (x, y), training.TrainSettings(steps=0), 0)
 
 
 def test_as_images_adds_the_channel_and_refuses_other_shapes():
@@ -85,12 +86,29 @@ def test_as_images_adds_the_channel_and_refuses_other_shapes():
         tr.as_images(np.zeros((3, 4)))
 
 
-def test_classifier_shapes_and_parameter_count():
-    model = tr.build_classifier(5)
+def build_classifier(n_classes: int) -> keras.Model:
+    """A small stand-in for lesson 12's CNN (which lives in the lesson): a base with named
+    layers up to ``conv2`` and ``flatten``, and the one-layer head of ``tr.build_head``."""
+    base = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Rescaling(1 / 255, name="scale"),
+            keras.layers.Conv2D(4, 3, activation="relu", name="conv1"),
+            keras.layers.MaxPooling2D(name="pool1"),
+            keras.layers.Conv2D(8, 3, activation="relu", name="conv2"),
+            keras.layers.MaxPooling2D(name="pool2"),
+            keras.layers.Flatten(name="flatten"),
+        ],
+        name="base",
+    )
+    return tr.with_head(base, tr.build_head(base.output_shape[-1], n_classes))
+
+
+def test_head_on_base_shapes_and_parameter_count():
+    model = build_classifier(5)
     assert model.output_shape == (None, 5)
-    base = model.get_layer("base")
-    assert base.output_shape == (None, 1600)
-    assert model.get_layer("head").count_params() == 1600 * 5 + 5
+    assert model.get_layer("base").output_shape == (None, 200)  # 5 x 5 x 8
+    assert model.get_layer("head").count_params() == 200 * 5 + 5
 
 
 def test_freeze_below_freezes_bottom_and_keeps_batch_norm_frozen():
@@ -120,8 +138,8 @@ def small_task(seed: int = 0):
 def test_regimes_freeze_what_they_say_and_restart_each_time():
     keras.utils.set_random_seed(0)
     x, y = small_task()
-    pretrained = tr.build_classifier(2).get_layer("base")
-    settings = tr.TrainSettings(steps=10, min_epochs=1, batch_size=8)
+    pretrained = build_classifier(2).get_layer("base")
+    settings = training.TrainSettings(steps=10, min_epochs=1, batch_size=8)
     regimes = tr.Regimes(pretrained, 2, settings)
     data = (x, y)
     base_before = [w.copy() for w in regimes.base.get_weights()]
@@ -148,7 +166,7 @@ def test_regimes_freeze_what_they_say_and_restart_each_time():
 
 
 def test_fine_tuning_before_a_head_is_refused():
-    regimes = tr.Regimes(tr.build_classifier(2).get_layer("base"), 2, tr.TrainSettings())
+    regimes = tr.Regimes(build_classifier(2).get_layer("base"), 2, training.TrainSettings())
     x, y = small_task()
     with pytest.raises(RuntimeError, match="head first"):
         regimes.fine_tuning((x, y), seed=0)
@@ -157,9 +175,9 @@ def test_fine_tuning_before_a_head_is_refused():
 def test_head_on_stored_features_equals_head_on_frozen_base():
     keras.utils.set_random_seed(1)
     x, _ = small_task()
-    base = tr.build_classifier(2).get_layer("base")
+    base = build_classifier(2).get_layer("base")
     base.trainable = False
-    head = tr.build_head(1600, 2)
+    head = tr.build_head(base.output_shape[-1], 2)
     whole = tr.with_head(base, head)
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(head(tr.extract_features(base, x))),
@@ -251,11 +269,11 @@ def test_check_paired_t_accepts_the_paired_value_and_names_the_unpaired_one(caps
 
 
 def test_mobilenet_weights_file_names_the_published_file():
-    assert tr.mobilenet_weights_file(96, 0.35) == (
+    assert mn.mobilenet_weights_file(96, 0.35) == (
         "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96_no_top.h5"
     )
     with pytest.raises(ValueError, match="exist for sizes"):
-        tr.mobilenet_weights_file(32, 1.0)
+        mn.mobilenet_weights_file(32, 1.0)
 
 
 def _no_download(*args, **kwargs):
@@ -264,14 +282,14 @@ def _no_download(*args, **kwargs):
 
 def test_load_mobilenet_base_fails_clearly_without_weights(monkeypatch):
     monkeypatch.setattr(keras.utils, "get_file", _no_download)
-    with pytest.raises(tr.WeightsUnavailable, match="What to do"):
-        tr.load_mobilenet_base(96, 0.35)
+    with pytest.raises(mn.WeightsUnavailable, match="What to do"):
+        mn.load_mobilenet_base(96, 0.35)
 
 
 def test_load_mobilenet_base_untrained_only_when_allowed_and_loudly(monkeypatch, capsys):
     monkeypatch.setattr(keras.utils, "get_file", _no_download)
-    with pytest.warns(tr.UntrainedBaseWarning):
-        base, pretrained = tr.load_mobilenet_base(96, 0.35, allow_untrained=True)
+    with pytest.warns(mn.UntrainedBaseWarning):
+        base, pretrained = mn.load_mobilenet_base(96, 0.35, allow_untrained=True)
     assert not pretrained and base.output_shape == (None, 1280)
     assert "MEANINGLESS" in capsys.readouterr().out
 
@@ -279,7 +297,7 @@ def test_load_mobilenet_base_untrained_only_when_allowed_and_loudly(monkeypatch,
 def test_prepare_images_upscales_and_maps_to_minus_one_one():
     images = np.zeros((2, 32, 32, 3), np.uint8)
     images[1] = 255
-    out = keras.ops.convert_to_numpy(tr.prepare_images(images, 96))
+    out = keras.ops.convert_to_numpy(mn.prepare_images(images, 96))
     assert out.shape == (2, 96, 96, 3)
     np.testing.assert_allclose(out[0], -1.0)
     np.testing.assert_allclose(out[1], 1.0, rtol=1e-6)
@@ -292,26 +310,26 @@ def test_mobilenet_features_runs_in_inference_mode_and_measures_a_rate():
     )
     images = np.random.default_rng(0).integers(0, 256, (10, 32, 32, 3), dtype=np.uint8)
     moving = [keras.ops.convert_to_numpy(v).copy() for v in base.non_trainable_weights]
-    features, rate = tr.mobilenet_features(base, images, 96, batch_size=4)
+    features, rate = mn.mobilenet_features(base, images, 96, batch_size=4)
     assert features.shape == (10, 1280) and rate > 0
-    expected = keras.ops.convert_to_numpy(base(tr.prepare_images(images, 96), training=False))
+    expected = keras.ops.convert_to_numpy(base(mn.prepare_images(images, 96), training=False))
     np.testing.assert_allclose(features, expected, rtol=1e-4, atol=1e-5)
     for before, v in zip(moving, base.non_trainable_weights, strict=True):
         np.testing.assert_array_equal(before, keras.ops.convert_to_numpy(v))
     with pytest.raises(ValueError, match="RGB"):
-        tr.mobilenet_features(base, images[..., 0], 96)
+        mn.mobilenet_features(base, images[..., 0], 96)
     with pytest.raises(ValueError, match="two batches"):  # no whole batch to time after the first
-        tr.mobilenet_features(base, images[:7], 96, batch_size=4)
+        mn.mobilenet_features(base, images[:7], 96, batch_size=4)
 
 
 def test_mobilenet_preprocessing_layers_equal_the_models_own_preprocess_input():
     images = np.random.default_rng(1).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
-    layers = keras.ops.convert_to_numpy(tr.mobilenet_preprocessing(96)(images.astype("float32")))
-    reference = keras.ops.convert_to_numpy(tr.prepare_images(images, 96))
+    layers = keras.ops.convert_to_numpy(mn.mobilenet_preprocessing(96)(images.astype("float32")))
+    reference = keras.ops.convert_to_numpy(mn.prepare_images(images, 96))
     assert layers.shape == (3, 96, 96, 3)
     np.testing.assert_allclose(layers, reference, atol=1e-5)
     with pytest.raises(ValueError, match="size"):
-        tr.mobilenet_preprocessing(8)
+        mn.mobilenet_preprocessing(8)
 
 
 def tiny_image_base():
@@ -329,7 +347,7 @@ def tiny_image_base():
 
 def test_mobilenet_classifier_saves_and_loads_in_safe_mode(tmp_path):
     keras.utils.set_random_seed(0)
-    model = tr.mobilenet_classifier(tiny_image_base(), tr.build_head(4, 3), 96)
+    model = mn.mobilenet_classifier(tiny_image_base(), tr.build_head(4, 3), 96)
     images = np.random.default_rng(2).integers(0, 256, (5, 32, 32, 3)).astype("float32")
     before = tr.extract_features(model, images)
     assert before.shape == (5, 3)
@@ -348,28 +366,3 @@ def test_extract_features_runs_in_inference_mode():
     x = np.random.default_rng(3).normal(size=(40, 6)).astype("float32")
     expected = keras.ops.convert_to_numpy(model(x, training=False))
     np.testing.assert_allclose(tr.extract_features(model, x, batch_size=16), expected, rtol=1e-6)
-
-
-def test_conv_macs_counts_by_hand_and_matches_the_published_mobilenet_counts():
-    model = keras.Sequential(
-        [
-            keras.Input((10, 10, 3)),
-            keras.layers.Conv2D(4, 3),  # 8 x 8 positions x 3 x 3 x 3 x 4 = 6,912
-            keras.layers.DepthwiseConv2D(3, padding="same"),  # 8 x 8 x 3 x 3 x 4 = 2,304
-            keras.layers.Conv2D(6, 1, groups=2),  # 8 x 8 x (4 / 2) x 6 = 768
-            keras.layers.Flatten(),
-            keras.layers.Dense(5),  # 384 x 5 = 1,920
-        ]
-    )
-    assert tr.conv_macs(model) == 6912 + 2304 + 768 + 1920
-    nested = keras.Sequential([keras.Input((10, 10, 3)), model])
-    assert tr.conv_macs(nested) == tr.conv_macs(model)
-    # The MobileNetV2 paper: 300 M multiply-adds at alpha = 1, 59 M at 0.35 (224 px, with the
-    # 1,280 x 1,000 classifier); the published checkpoints list 56 M at alpha = 1, 96 px.
-    for size, alpha, published in ((224, 1.0, 300e6), (224, 0.35, 59e6), (96, 1.0, 56e6)):
-        mobilenet = keras.applications.MobileNetV2(
-            input_shape=(size, size, 3), alpha=alpha, include_top=True, weights=None
-        )
-        assert tr.conv_macs(mobilenet) == pytest.approx(published, rel=0.03), (size, alpha)
-    with pytest.raises(ValueError, match="built"):
-        tr.conv_macs("not a model")

@@ -1,4 +1,4 @@
-"""Sphinx settings of the course's website; `python -m helpers.website build` is how it is run.
+"""Sphinx settings of the course's website; `python -m tools.website build` is how it is run.
 
 The build writes the pages' sources (the executed notebooks and a home page made from the
 README) into build/website/<mode>/src and points Sphinx at this folder for its settings.
@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers.environment import quick_mode  # noqa: E402
-from helpers.website import repository_url, set_alt_texts  # noqa: E402
+from helpers import settings  # noqa: E402
+from tools.website import repository_url, set_alt_texts  # noqa: E402
 
 project = "Deep learning with TensorFlow and Keras"
 author = "the course's authors"
@@ -23,7 +23,7 @@ extensions = ["myst_nb", "sphinx.ext.mathjax"]
 mathjax_path = "mathjax/tex-chtml.js"  # a local copy (see setup below): no CDN
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
-nb_execution_mode = "off"  # executed beforehand, through the cache, by helpers.website
+nb_execution_mode = "off"  # executed beforehand, through the cache, by tools.website
 nb_merge_streams = True
 suppress_warnings = ["myst.header"]  # lessons may go from # to ### in their text
 
@@ -46,7 +46,7 @@ html_theme_options = {
     # a narrow screen, its button in the article's header). The top bar would add a second.
     "navbar_persistent": [],
 }
-if os.environ.get("DLCOURSE_QUICK") is not None and quick_mode():
+if settings.QUICK in os.environ and settings.quick_mode():
     html_theme_options["announcement"] = (
         "Built in QUICK mode: every number on these pages comes from small data and few"
         " epochs, not from the full lessons."

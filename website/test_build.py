@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from helpers import website
+from tools import website
 
 
 def _write(path, *sources):

@@ -1,6 +1,6 @@
 """The built site as a person sees it, in a real headless browser (Debian's Chromium).
 
-Run after building:  python -m helpers.website build --quick && pytest website/test_site.py
+Run after building:  python -m tools.website build --quick && pytest website/test_site.py
 It serves build/website/quick/html on 127.0.0.1 and checks, on the home page and every lesson:
 maths typeset by MathJax (and no raw TeX left), every figure the executed notebook drew present
 and loaded with its description as alt text, the Colab, Kaggle and Binder badges, the set-up
@@ -21,7 +21,7 @@ import urllib.request
 
 import pytest
 
-from helpers import website
+from tools import website
 
 SITE = website.BUILD_DIR / "quick" / "html"
 PAGES_SRC = website.BUILD_DIR / "quick" / "src"
@@ -30,7 +30,7 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 
 if not (SITE / "index.html").is_file():
     pytest.fail(
-        f"no site at {SITE}: build it first with `python -m helpers.website build --quick`",
+        f"no site at {SITE}: build it first with `python -m tools.website build --quick`",
         pytrace=False,
     )
 

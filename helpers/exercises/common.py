@@ -27,3 +27,19 @@ def borrowed(function: Any, *names: str) -> bool:
         print(f"{checks.WRONG} That is the library's own `{name}`: write your own function.")
         return True
     return False
+
+
+def number(answer: Any, *inputs: Any, hint: str) -> float | checks.Feedback:
+    """``answer`` as a float, or the ``Feedback`` for the checker to return instead.
+
+    When ``answer`` (or one of the learner's other ``inputs``, such as a table they had to
+    compute) is still ``...`` or None, that is the "not answered yet" note; when ``answer`` is
+    not a number, ``hint`` (say what kind of answer is asked for).
+    """
+    if any(value is None or value is Ellipsis for value in (answer, *inputs)):
+        print(checks.TODO)
+        return checks.Feedback(False)
+    try:
+        return float(answer)
+    except (TypeError, ValueError):
+        return checks.check_true(False, hint=hint)

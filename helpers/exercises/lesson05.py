@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from helpers import checks
+from helpers.exercises import common
 
 
 def check_diverging_rate(answer: Any, candidates: Any, X: Any) -> checks.Feedback:
@@ -18,13 +19,9 @@ def check_diverging_rate(answer: Any, candidates: Any, X: Any) -> checks.Feedbac
     if not any(c > limit for c in candidates):
         raise ValueError("No candidate diverges on this data: the exercise needs a larger one.")
     hint = "Compare each candidate with the stability limit 2 / λ_max printed in section 2."
-    if answer is None or answer is Ellipsis:
-        print(checks.TODO)
-        return checks.Feedback(False)
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return checks.check_true(False, hint="Answer with one of the numbers in CANDIDATES.")
+    value = common.number(answer, hint="Answer with one of the numbers in CANDIDATES.")
+    if isinstance(value, checks.Feedback):
+        return value
     return checks.check_true(
         any(np.isclose(value, c) for c in candidates) and value > limit, hint=hint
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers import checks
+from helpers.exercises import common
 
 
 def check_sgd_saving(answer: Any, sgd_sweep: Any, adam_sweep: Any, updates: Any) -> checks.Feedback:
@@ -22,13 +23,9 @@ def check_sgd_saving(answer: Any, sgd_sweep: Any, adam_sweep: Any, updates: Any)
         " model, then compare its step_ms with the Adam model's compiled step_ms at the same"
         " batch size in sweeps['CPU']."
     )
-    if answer is None or answer is Ellipsis or sgd_sweep is None or sgd_sweep is Ellipsis:
-        print(checks.TODO)
-        return checks.Feedback(False)
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return checks.check_true(False, hint="Answer with one number between 0 and 1.")
+    value = common.number(answer, sgd_sweep, hint="Answer with one number between 0 and 1.")
+    if isinstance(value, checks.Feedback):
+        return value
     adam = adam_sweep[adam_sweep["loop"] == "compiled"].sort_values("batch_size")
     if adam.empty:
         raise ValueError("adam_sweep has no 'compiled' rows: pass the sweep of section 5.2.")

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import callbacks
-from helpers.callbacks import BatchLosses, EpochTimer, fit_alternately, reset_training
+from helpers import training
+from helpers.training import BatchLosses, EpochTimer, fit_alternately, reset_training
 
 
 class _Clock:
@@ -39,7 +39,7 @@ class _Work(keras.callbacks.Callback):
 
 def _fit(epochs, validation, monkeypatch):
     clock = _Clock()
-    monkeypatch.setattr(callbacks.time, "perf_counter", clock)
+    monkeypatch.setattr(training.time, "perf_counter", clock)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
     x, y = np.ones((8, 3)), np.ones(8)
@@ -67,7 +67,7 @@ def test_one_time_per_epoch_without_the_validation_pass(validation, monkeypatch)
 def test_the_first_epoch_is_left_out(monkeypatch):
     timer = EpochTimer()
     clock = _Clock()
-    monkeypatch.setattr(callbacks.time, "perf_counter", clock)
+    monkeypatch.setattr(training.time, "perf_counter", clock)
     for seconds in (9.0, 1.0, 2.0, 4.0):  # a slow first (tracing) epoch, then 1, 2, 4 s
         timer.on_epoch_begin(0)
         clock.now += seconds

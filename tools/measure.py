@@ -1,13 +1,15 @@
 """Re-run lessons over several seeds and summarise their recorded numbers for the README.
 
-    python -m helpers.measure 08 09 10 --seeds 0 1 2            # full mode
-    python -m helpers.measure 06 --seeds 0 1 2 --quick          # QUICK mode
+    python -m tools.measure 08 09 10 --seeds 0 1 2              # full mode
+    python -m tools.measure 06 --seeds 0 1 2 --quick            # QUICK mode
 
 Each run executes the notebook top to bottom in a fresh kernel (as a learner would), with
 ``DLCOURSE_SEED`` set, and collects what the notebook passed to ``helpers.record``. The
 table gives each metric as mean ± standard deviation over the seeds, and the wall time;
 a run whose cell fails is reported and makes the exit code 1; what it recorded before the failing
 cell stays in the table (a lesson records its parts as it goes), its wall time does not.
+
+A maintainers' tool, run from the course folder: it is not part of the installed ``helpers``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from helpers import settings
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -37,12 +41,8 @@ def run_notebook(path: Path, seed: int, quick: bool, results_file: Path) -> floa
     import nbclient
     import nbformat
 
-    os.environ.update(
-        DLCOURSE_SEED=str(seed),
-        DLCOURSE_QUICK="1" if quick else "0",
-        DLCOURSE_RESULTS=str(results_file),
-        MPLBACKEND="Agg",
-    )
+    os.environ.update(settings.for_run(quick=quick, seed=seed, results=results_file))
+    os.environ["MPLBACKEND"] = "Agg"
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         notebook,

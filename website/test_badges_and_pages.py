@@ -1,5 +1,5 @@
 """The badges' links (Colab, Kaggle, Binder), the Binder set-up and the page preparation of
-the website (no site tools needed here)."""
+the website, by ``tools.website``: none of it needs the site tools (website/requirements.txt)."""
 
 import base64
 import hashlib
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import website
+from tools import website
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = website.lesson_notebooks()
@@ -111,7 +111,7 @@ def test_badges_are_three_markdown_image_links():
 
 
 def test_every_notebook_and_readme_row_carries_its_badges():
-    """Kept in sync: `python -m helpers.website badges --fix` writes them all."""
+    """Kept in sync: `python -m tools.website badges --fix` writes them all."""
     problems = website.badge_problems()
     assert not problems, "\n".join(problems)
 
@@ -129,7 +129,7 @@ def test_the_site_has_a_local_copy_of_every_badge_image():
 
 SITE_COMMANDS = (
     "pip install -r website/requirements.txt",
-    "python -m helpers.website build --quick",
+    "python -m tools.website build --quick",
     "pytest website",
 )
 

@@ -4,8 +4,10 @@ Notebooks are stored without outputs, so the site executes them (with a cache, s
 lesson is never run twice) and renders each one as a page with Sphinx, myst-nb and the book theme:
 
     pip install -r website/requirements.txt      # once: the site's own tools
-    python -m helpers.website build [--quick]     # executes every lesson, writes the HTML
-    python -m helpers.website badges [--fix]      # checks (or writes) the lessons' badges
+    python -m tools.website build [--quick]       # executes every lesson, writes the HTML
+    python -m tools.website badges [--fix]        # checks (or writes) the lessons' badges
+
+A maintainers' tool, run from the course folder: it is not part of the installed ``helpers``.
 
 Every badge's link (Colab, Kaggle, Binder) is made from the course's one public address,
 ``[project.urls] Repository`` in pyproject.toml. The functions that make the links need nothing
@@ -28,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from helpers import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_DIR = ROOT / "build" / "website"
@@ -172,7 +176,7 @@ def badge_problems(root: Path = ROOT) -> list[str]:
 
     Each message says how to fix it, because a new lesson has no badges until they are added.
     """
-    fix = "Write them with `python -m helpers.website badges --fix`"
+    fix = "Write them with `python -m tools.website badges --fix`"
     problems = []
     for path in lesson_notebooks(root):
         notebook = json.loads(path.read_text(encoding="utf-8"))
@@ -390,11 +394,10 @@ class BuildError(RuntimeError):
 
 def _fingerprint(quick: bool) -> str:
     """What an execution depends on besides the notebook's code: helpers, mode and seed."""
-    digest = hashlib.sha256(f"quick={quick} seed={os.environ.get('DLCOURSE_SEED', '')}".encode())
-    for path in sorted((ROOT / "helpers").glob("*.py")):
-        if path.name == "website.py":  # builds pages, never runs inside a lesson
-            continue
-        digest.update(path.name.encode() + path.read_bytes())
+    digest = hashlib.sha256(f"quick={quick} seed={settings.seed()}".encode())
+    helpers = ROOT / "helpers"
+    for path in sorted(helpers.rglob("*.py")):  # the exercise checkers in subpackages too
+        digest.update(path.relative_to(helpers).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -423,7 +426,7 @@ def execute(notebooks: list[Path], *, quick: bool, workdir: Path) -> dict[str, d
         shutil.copyfile(path, copy)
         cache.add_nb_to_project(str(copy))
         uris.append(str(copy))
-    os.environ["DLCOURSE_QUICK"] = "1" if quick else "0"  # the kernels inherit it
+    os.environ.update(settings.for_run(quick=quick))  # the kernels inherit it
     executor = load_executor("local-parallel", cache=cache)
     result = executor.run_and_cache(filter_uris=uris, timeout=600)
     failures = []
@@ -445,6 +448,8 @@ def execute(notebooks: list[Path], *, quick: bool, workdir: Path) -> dict[str, d
 
 def already_executed(notebooks: list[Path], folder: Path) -> dict[str, dict]:
     """Lessons executed earlier (by ``pytest`` with ``DLCOURSE_EXECUTED_DIR`` set), checked.
+
+    ``tools.keep_executed``, the test suite's plugin, writes them there.
 
     CI runs every notebook once under nbval; keeping those runs saves executing each lesson a
     second time for the site. A lesson missing there, or whose code has changed since, is an
@@ -469,7 +474,7 @@ def already_executed(notebooks: list[Path], folder: Path) -> dict[str, dict]:
     if problems:
         raise BuildError(
             "Cannot take the executed lessons from "
-            f"{folder}:\n  " + "\n  ".join(problems) + "\nRun `DLCOURSE_EXECUTED_DIR="
+            f"{folder}:\n  " + "\n  ".join(problems) + f"\nRun `{settings.EXECUTED_DIR}="
             f"{folder} pytest notebooks` first, or build without --executed."
         )
     print(f"took {len(executed)} executed lessons from {folder}")
@@ -509,7 +514,7 @@ def build(
     (src / "index.md").write_text(home_page(readme, list(executed)), encoding="utf-8")
     out = workdir / "html"
     shutil.rmtree(out, ignore_errors=True)
-    os.environ["DLCOURSE_QUICK"] = "1" if quick else "0"  # conf.py shows the QUICK banner
+    os.environ.update(settings.for_run(quick=quick))  # conf.py shows the QUICK banner
     app = Sphinx(
         str(src),
         str(ROOT / "website"),
@@ -533,7 +538,7 @@ def build(
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.website",
+        prog="python -m tools.website",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -544,7 +549,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
         "--executed",
         type=Path,
         metavar="DIR",
-        help="take the executed lessons from DIR (written by pytest with DLCOURSE_EXECUTED_DIR)"
+        help=f"take the executed lessons from DIR (written by pytest with {settings.EXECUTED_DIR})"
         " instead of running them again; the mode must be the one they ran in",
     )
     build_cmd.add_argument(

@@ -1,0 +1,1 @@
+"""The maintainers' tools (website, measuring, test plugin): not installed, not for learners."""
