@@ -300,7 +300,7 @@ exercises.check_gpu_count(n_gpus)
 
 # %%
 variable = ...  # your answer
-HINT_2 = "One variable names the cache folder, the other read-only mirrors."
+HINT_2 = "helpers/settings.py lists them: one names the cache folder, the other read-only mirrors."
 checks.check_digest(variable, "cc9b38cf8bee95fe", exercise="00.2", hint=HINT_2)
 
 # %% [markdown]

@@ -569,7 +569,7 @@ print(
 # | batch size | 128 (QUICK 32) | 64 |
 # | epochs | up to 30, early stopping on validation accuracy (best epoch kept) | fixed: 8 (QUICK 12) |
 #
-# **Timed in alternation.** `fit_alternately` (in `helpers/callbacks.py`) trains the two
+# **Timed in alternation.** `fit_alternately` (in `helpers/training.py`) trains the two
 # networks one epoch each, in turn, and times each epoch's training pass with
 # `time.perf_counter` (`EpochTimer`, without the validation pass). Each CNN epoch thus runs
 # right next to a dense epoch, under nearly the same load of the machine, and the per-epoch
@@ -756,10 +756,10 @@ np.testing.assert_allclose(maps1, by_hand, atol=1e-5)
 # from 0.01 to 3 on a slice of the MNIST training images, for three seeds (each seed draws
 # the slice and the initial weights, the same for both networks). That is 30 runs. Each
 # starts from fresh weights, but the compiled model is reused: `reset_training` (in
-# `helpers/callbacks.py`) puts the initial weights back and zeroes the optimizer's state, so
+# `helpers/training.py`) puts the initial weights back and zeroes the optimizer's state, so
 # that Keras does not trace the training step again for every run. We report each run's
 # accuracy on the validation images, and for one seed we plot the loss of every training
-# batch (`BatchLosses`, also in `helpers/callbacks.py`).
+# batch (`BatchLosses`, also in `helpers/training.py`).
 
 # %%
 BN_IMAGES = 1000 if QUICK else 3000
