@@ -22,5 +22,5 @@ os.environ.update(settings.for_run(quick=True))
 # Unit tests draw off-screen; the notebooks' kernels keep Jupyter's inline backend, so that
 # their figures are drawn as a learner sees them (and can become the website's pages).
 matplotlib.use("Agg")
-if MIRROR.is_dir() and settings.DATA_MIRROR not in os.environ:
-    os.environ[settings.DATA_MIRROR] = str(MIRROR)
+if MIRROR.is_dir() and settings.DATA_MIRROR_VAR not in os.environ:
+    os.environ[settings.DATA_MIRROR_VAR] = str(MIRROR)

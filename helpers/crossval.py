@@ -1,4 +1,4 @@
-"""Cross-validate a Keras model on a small table, with scaling and early stopping inside each fold.
+"""Lesson 09: cross-validate a Keras model on a small table, scaling and stopping inside each fold.
 
 Why: on a data set of a few hundred rows, one train/test split gives a score that moves by
 several points with the split (on 52 test rows one sample is ~2 points). Repeated

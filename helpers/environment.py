@@ -176,10 +176,11 @@ def report_env() -> str:
         f"tf GPUs     {[d.name for d in tf.config.list_physical_devices('GPU')] or 'none'}"
         " (TensorFlow's own list, whichever backend Keras runs)",
         f"quick mode  {quick_mode()}",
+        f"seed        {seed()}",
     ]
     mirrors = os.pathsep.join(map(str, settings.mirror_dirs()))
-    lines.append(f"{settings.DATA_DIR:<11} {settings.data_dir() or '(not set)'}")
-    lines.append(f"{settings.DATA_MIRROR:<11} {mirrors or '(not set)'}")
+    lines.append(f"{settings.DATA_DIR_VAR:<11} {settings.data_dir() or '(not set)'}")
+    lines.append(f"{settings.DATA_MIRROR_VAR:<11} {mirrors or '(not set)'}")
     lines.append(f"CUDA_VISIBLE_DEVICES {os.environ.get('CUDA_VISIBLE_DEVICES', '(not set)')}")
     text = "\n".join(lines)
     print(text)

@@ -1,4 +1,4 @@
-"""Count the arithmetic of a dense network from its layers: multiply-adds per sample.
+"""Lesson 07: count the arithmetic of a dense network from its layers, multiply-adds per sample.
 
 A ``Dense`` layer with ``n_in`` inputs and ``n_out`` units computes ``x @ W + b``: one
 multiply-add (MAC) per weight and sample, so ``n_in * n_out`` MACs per sample (times the

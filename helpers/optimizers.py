@@ -1,4 +1,4 @@
-"""Hand-written update rules of SGD, momentum, RMSprop and Adam, written as Keras 3 writes them.
+"""Lesson 05: the update rules of SGD, momentum, RMSprop and Adam, written as Keras 3 writes them.
 
 Each optimizer is a small class with ``step(params, grads)``: it changes the NumPy arrays in
 ``params`` in place (as ``apply_gradients`` changes Keras variables) and keeps its own state

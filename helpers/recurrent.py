@@ -1,4 +1,4 @@
-"""Recurrent cells by hand in NumPy, weight for weight the same as Keras's layers.
+"""Lesson 14: recurrent cells by hand in NumPy, weight for weight the same as Keras's layers.
 
 Each ``*_step`` function computes one time step from the input ``x_t`` (batch, features) and
 the previous state, with the weights in the layout ``layer.get_weights()`` returns, so a

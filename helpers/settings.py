@@ -20,15 +20,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-QUICK = "DLCOURSE_QUICK"
-SEED = "DLCOURSE_SEED"
-DATA_DIR = "DLCOURSE_DATA_DIR"
-DATA_MIRROR = "DLCOURSE_DATA_MIRROR"
-RESULTS = "DLCOURSE_RESULTS"
-EXECUTED_DIR = "DLCOURSE_EXECUTED_DIR"
+QUICK_VAR = "DLCOURSE_QUICK"
+SEED_VAR = "DLCOURSE_SEED"
+DATA_DIR_VAR = "DLCOURSE_DATA_DIR"
+DATA_MIRROR_VAR = "DLCOURSE_DATA_MIRROR"
+RESULTS_VAR = "DLCOURSE_RESULTS"
+EXECUTED_DIR_VAR = "DLCOURSE_EXECUTED_DIR"
 
 DEFAULT_SEED = 42
 MAX_SEED = 2**32 - 1  # NumPy's and Keras's seeds are unsigned 32-bit numbers
+# A run's seed stays far below that: lessons derive the seeds of their repeats from it
+# (e.g. 100 x seed + k), and those must be valid seeds too.
+MAX_RUN_SEED = 1_000_000
 _TRUE_WORDS = {"1", "true", "yes", "on"}
 _FALSE_WORDS = {"", "0", "false", "no", "off"}
 
@@ -42,30 +45,30 @@ def quick_mode() -> bool:
 
     A learner never needs it; full mode is the default and what the README's numbers report.
     """
-    value = _read(QUICK).lower()
+    value = _read(QUICK_VAR).lower()
     if value in _TRUE_WORDS:
         return True
     if value in _FALSE_WORDS:
         return False
     raise ValueError(
-        f"{QUICK}={value!r} is neither on nor off: use 1/true/yes/on or 0/false/no/off."
+        f"{QUICK_VAR}={value!r} is neither on nor off: use 1/true/yes/on or 0/false/no/off."
     )
 
 
 def seed() -> int:
     """The seed of this run: ``DLCOURSE_SEED`` if set (to repeat a lesson over seeds), else 42."""
-    value = _read(SEED)
+    value = _read(SEED_VAR)
     if not value:
         return DEFAULT_SEED
     try:
         number = int(value)
     except ValueError:
         raise ValueError(
-            f"{SEED}={value!r} is not a whole number: set it to e.g. 0, 1 or 2."
+            f"{SEED_VAR}={value!r} is not a whole number: set it to e.g. 0, 1 or 2."
         ) from None
-    if not 0 <= number <= MAX_SEED:
+    if not 0 <= number <= MAX_RUN_SEED:
         raise ValueError(
-            f"{SEED}={value} is out of range: use a whole number from 0 to {MAX_SEED}, "
+            f"{SEED_VAR}={value} is out of range: use a whole number from 0 to {MAX_RUN_SEED:,}, "
             "e.g. 0, 1 or 2."
         )
     return number
@@ -90,25 +93,25 @@ def run_seeds(count: int, first: int | None = None) -> list[int]:
 
 def data_dir() -> Path | None:
     """The cache folder ``DLCOURSE_DATA_DIR`` names, or None (then the user's cache folder)."""
-    value = _read(DATA_DIR)
+    value = _read(DATA_DIR_VAR)
     return Path(value).expanduser().absolute() if value else None
 
 
 def mirror_dirs() -> list[Path]:
     """The read-only folders ``DLCOURSE_DATA_MIRROR`` names (separated by ``os.pathsep``)."""
-    parts = os.environ.get(DATA_MIRROR, "").split(os.pathsep)
+    parts = os.environ.get(DATA_MIRROR_VAR, "").split(os.pathsep)
     return [Path(p.strip()).expanduser().absolute() for p in parts if p.strip()]
 
 
 def results_file() -> Path | None:
     """The file ``helpers.record`` appends to (``DLCOURSE_RESULTS``), or None."""
-    value = _read(RESULTS)
+    value = _read(RESULTS_VAR)
     return Path(value) if value else None
 
 
 def executed_dir() -> Path | None:
     """Where the test suite keeps the notebooks it executed (``DLCOURSE_EXECUTED_DIR``), or None."""
-    value = _read(EXECUTED_DIR)
+    value = _read(EXECUTED_DIR_VAR)
     return Path(value) if value else None
 
 
@@ -118,9 +121,9 @@ def for_run(
     """The environment entries that make a child process (a kernel) run with these settings."""
     entries = {}
     if quick is not None:
-        entries[QUICK] = "1" if quick else "0"
+        entries[QUICK_VAR] = "1" if quick else "0"
     if seed is not None:
-        entries[SEED] = str(seed)
+        entries[SEED_VAR] = str(seed)
     if results is not None:
-        entries[RESULTS] = str(results)
+        entries[RESULTS_VAR] = str(results)
     return entries

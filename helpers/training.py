@@ -7,7 +7,7 @@
   every regime of a comparison (12);
 * ``reset_training``: a compiled model back at the start, without tracing its step again;
 * ``EpochTimer``, ``fit_alternately``: epoch times that can be compared (07, 11);
-  ``BatchLosses``: the loss of every batch (13).
+  ``BatchLosses``: the loss of every batch (11).
 
 The first epoch of ``fit`` also traces and compiles the training step, so it is slower than
 the others; a time per epoch that includes it says more about start-up than about the model.
@@ -83,6 +83,25 @@ def fit_in_memory(
     )
 
 
+_HIGHER_IS_BETTER = ("auc", "accuracy", "acc", "precision", "recall", "f1_score", "fbeta_score")
+_LOWER_IS_BETTER = ("loss", "mae", "mse", "rmse", "mape", "msle", "crossentropy", "error", "hinge")
+
+
+def _direction(monitor: str) -> str:
+    """``"max"`` for a validation score that should rise, ``"min"`` for one that should fall."""
+    name = monitor.removeprefix("val_")
+    if not monitor.startswith("val_") or not name:
+        raise ValueError(f"monitor a validation score (val_loss, val_auc, ...), got {monitor!r}.")
+    if name.endswith(_LOWER_IS_BETTER) or name.startswith(("mean_", "root_mean_")):
+        return "min"
+    if name.endswith(_HIGHER_IS_BETTER):
+        return "max"
+    raise ValueError(
+        f"Cannot tell whether {monitor!r} should rise or fall: monitor val_loss, or a metric "
+        f"ending in one of {_HIGHER_IS_BETTER} (rising) or {_LOWER_IS_BETTER} (falling)."
+    )
+
+
 def fit_with_early_stopping(
     model: Any,
     train: tuple[Any, Any],
@@ -100,12 +119,9 @@ def fit_with_early_stopping(
     classes: the plain validation loss then measures a different objective. Returns the
     Keras ``History``.
     """
-    if not monitor.startswith("val_"):
-        raise ValueError(f"monitor a validation score (val_loss, val_auc, ...), got {monitor!r}.")
-    higher_is_better = monitor != "val_loss" and not monitor.endswith(("_loss", "error"))
     stop = keras.callbacks.EarlyStopping(
         monitor=monitor,
-        mode="max" if higher_is_better else "min",  # AUC, accuracy, ... up; losses down
+        mode=_direction(monitor),
         patience=patience,
         restore_best_weights=True,
     )

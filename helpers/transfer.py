@@ -1,6 +1,6 @@
 """Lesson 12: transfer learning on a CPU, reusing what a network learnt for another task.
 
-Two settings (the small CNN's architecture is in the lesson itself):
+Two settings (the small CNN's architecture is in the lesson itself); this module holds the first:
 
 * **MNIST 0-4 → 5-9 (offline, real data).** A small CNN *base* is pre-trained on digits 0-4;
   digits 5-9 (labels remapped to 0-4) are then learnt from a few labelled images per class in
@@ -8,9 +8,8 @@ Two settings (the small CNN's architecture is in the lesson itself):
   (the pre-trained base frozen, a new head trained on its features) and fine-tuning (the top of
   the base unfrozen and trained further at a lower learning rate, starting from the feature
   extraction model).
-* **MobileNetV2 on CIFAR-10.** An ImageNet base from ``keras.applications``: images upscaled,
-  passed through the model's own ``preprocess_input``, the base always called with
-  ``training=False`` so that its batch-normalisation statistics stay those of ImageNet.
+* **MobileNetV2 on CIFAR-10** (``helpers.mobilenet``), which reuses ``build_head``,
+  ``with_head``, ``extract_features`` and ``freeze_below`` from here.
 
 Every regime is trained the same way: on all the labelled images of the budget, for the same
 number of gradient steps (one setting for all regimes, not tuned per regime). Fine-tuning

@@ -74,7 +74,9 @@
 #    with `keras.utils.set_random_seed`, hides TensorFlow's start-up log noise, registers the
 #    cell magic `%%needs_backend` (see "Choosing a backend" below), and prints one line:
 #    versions, Keras's backend, the GPUs that backend sees, mode and seed,
-# 3. stores QUICK mode in the variable `QUICK`, which the lessons use to shrink their data.
+# 3. stores QUICK mode in the variable `QUICK`, which the lessons use to shrink their data,
+#    and the seed it used in `SEED` (42, unless the environment variable `DLCOURSE_SEED` says
+#    otherwise), from which the lessons seed their data splits and repeated runs.
 #
 # Seeding makes a lesson give the same numbers each time it runs on the same machine. A different
 # machine (or a GPU) may give slightly different numbers, which is why the lessons check facts that
@@ -300,7 +302,9 @@ exercises.check_gpu_count(n_gpus)
 
 # %%
 variable = ...  # your answer
-HINT_2 = "helpers/settings.py lists them: one names the cache folder, the other read-only mirrors."
+HINT_2 = (
+    "The table of section 7 has the two: one names the cache folder, the other read-only mirrors."
+)
 checks.check_digest(variable, "cc9b38cf8bee95fe", exercise="00.2", hint=HINT_2)
 
 # %% [markdown]
@@ -321,7 +325,8 @@ n_gpus = len(tf.config.list_physical_devices("GPU"))
 assert exercises.check_gpu_count(n_gpus)
 
 # %%
-# Exercise 2: the cache folder; DLCOURSE_DATA_MIRROR names read-only copies, searched first.
+# Exercise 2: the cache folder; DLCOURSE_DATA_MIRROR names read-only copies, searched after
+# the cache and before any download.
 variable = "DLCOURSE_DATA_DIR"
 assert checks.check_digest(variable, "cc9b38cf8bee95fe", exercise="00.2", hint=HINT_2)
 

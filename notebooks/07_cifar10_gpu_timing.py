@@ -325,7 +325,7 @@ model.summary()
 # only $2.14\,F$ here, because the first layer holds most of the weights. Bias additions,
 # ReLUs and the loss cost a few operations per *unit* and image, Adam's update about a
 # dozen per *weight* and *step*: none of them costs anything per weight *and* image, so
-# they are left out of $T$ (the cell below sizes Adam's share).
+# they are left out of $T$ (after the two checks below, a cell sizes Adam's share).
 
 # %%
 FORWARD_BY_HAND = 3072 * 1024 + 1024 * 512 + 512 * 10

@@ -339,9 +339,9 @@ plt.show()
 # validation loss was still improving or had only just levelled off, and the weights are
 # those of the best epoch so far. (The training loss includes the L2 penalty
 # and is measured with the weights changing during the epoch, so compare the *shapes* of the
-# two curves, not their levels.) `churn.build_model` and `training.fit_with_early_stopping`
-# wrap these two cells for lesson 10 (a test checks that `churn.build_model` builds this
-# very network).
+# two curves, not their levels.) `churn.build_model` and `fit_with_early_stopping` (in
+# `helpers/training.py`) wrap these two cells for lesson 10 (a test checks that
+# `churn.build_model` builds this very network).
 #
 # ## 5. Measuring a classifier on imbalanced data
 #

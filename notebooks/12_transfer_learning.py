@@ -189,8 +189,9 @@ assert np.array_equal(np.array(TARGET)[y_target_test], y_test_raw[y_test_raw >= 
 # not put a dense layer into the base: trained on digits 0-4, it would specialise in telling
 # *those* apart, while strokes and where they lie serve any digit. The head is one dense
 # layer with 5 logits (`tr.build_head`; `tr.with_head` puts it on the base, calling the base
-# with `training=False`, which matters for MobileNetV2 in section 7). The layers have names,
-# so that fine-tuning can unfreeze the top of the base by name (`conv2`).
+# with `training=False`: no change for this base, which has neither batch normalisation nor
+# dropout, but the way MobileNetV2's base is called in section 6). The layers have names, so
+# that fine-tuning can unfreeze the top of the base by name (`conv2`).
 
 
 # %%

@@ -1283,7 +1283,7 @@ helpers.record(
     callbacks_lr_halvings=lr_halvings,
     test_accuracy=test_accuracy,
 )
-print(f"lesson ran in {time.perf_counter() - LESSON_START:.0f} s after the set-up")
+print(f"the lesson's sections ran in {time.perf_counter() - LESSON_START:.0f} s after the set-up")
 
 # %% [markdown]
 # > **Common mistakes**

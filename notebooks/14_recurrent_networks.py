@@ -102,7 +102,7 @@ from helpers.training import fit_in_memory
 
 # Three training runs per model (two in QUICK mode), with seeds of their own: 3·SEED,
 # 3·SEED + 1, 3·SEED + 2, so that runs of the lesson with different seeds share none.
-SEEDS = [3 * SEED + k for k in range(2 if QUICK else 3)]
+SEEDS = helpers.run_seeds(2 if QUICK else 3, first=3 * SEED)
 
 # %% [markdown]
 # ## 1. The temperature series

@@ -220,5 +220,19 @@ def test_early_stopping_watches_each_score_in_its_direction(monkeypatch):
         "val_accuracy": "max",
         "val_mean_absolute_error": "min",
     }
-    with pytest.raises(ValueError, match="validation"):
-        training.fit_with_early_stopping(churn.build_model(3), (x, y), (x, y), monitor="loss")
+    direction = training._direction
+    for name in (
+        "val_mae",
+        "val_mse",
+        "val_rmse",
+        "val_binary_crossentropy",
+        "val_ce_loss",
+        "val_mean_absolute_error",
+        "val_mean_squared_logarithmic_error",
+    ):
+        assert direction(name) == "min", name
+    for name in ("val_precision", "val_recall", "val_sparse_categorical_accuracy", "val_f1_score"):
+        assert direction(name) == "max", name
+    for name in ("loss", "val_", "val_cosine"):
+        with pytest.raises(ValueError, match="val_loss"):
+            direction(name)

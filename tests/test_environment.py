@@ -43,17 +43,19 @@ def test_seed_default_and_override(monkeypatch):
         helpers.seed()
 
 
-@pytest.mark.parametrize("value", ["-1", "4294967296", "99999999999999999999"])
+@pytest.mark.parametrize("value", ["-1", "1000001", "4294967296", "99999999999999999999"])
 def test_seed_out_of_range_says_the_range(monkeypatch, value):
     monkeypatch.setenv("DLCOURSE_SEED", value)
-    with pytest.raises(ValueError, match="from 0 to 4294967295") as info:
+    with pytest.raises(ValueError, match="from 0 to 1,000,000") as info:
         helpers.seed()
     assert "whole number" not in str(info.value).split(":")[0]  # it is one, only out of range
 
 
-def test_seed_accepts_the_largest_seed(monkeypatch):
-    monkeypatch.setenv("DLCOURSE_SEED", "4294967295")
-    assert helpers.seed() == 2**32 - 1
+def test_the_largest_run_seed_leaves_room_for_the_seeds_lessons_derive(monkeypatch):
+    monkeypatch.setenv("DLCOURSE_SEED", "1000000")
+    assert helpers.seed() == 1_000_000
+    # lesson 12 spaces its draws 100 apart: still valid 32-bit seeds
+    assert max(helpers.run_seeds(5, first=100 * helpers.seed())) <= settings.MAX_SEED
 
 
 def test_run_seeds_follow_the_run_seed_and_refuse_nonsense(monkeypatch):

@@ -474,7 +474,7 @@ def already_executed(notebooks: list[Path], folder: Path) -> dict[str, dict]:
     if problems:
         raise BuildError(
             "Cannot take the executed lessons from "
-            f"{folder}:\n  " + "\n  ".join(problems) + f"\nRun `{settings.EXECUTED_DIR}="
+            f"{folder}:\n  " + "\n  ".join(problems) + f"\nRun `{settings.EXECUTED_DIR_VAR}="
             f"{folder} pytest notebooks` first, or build without --executed."
         )
     print(f"took {len(executed)} executed lessons from {folder}")
@@ -549,8 +549,9 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
         "--executed",
         type=Path,
         metavar="DIR",
-        help=f"take the executed lessons from DIR (written by pytest with {settings.EXECUTED_DIR})"
-        " instead of running them again; the mode must be the one they ran in",
+        help=f"take the executed lessons from DIR (written by pytest with "
+        f"{settings.EXECUTED_DIR_VAR}) instead of running them again; the mode must be the one "
+        "they ran in",
     )
     build_cmd.add_argument(
         "lessons", nargs="*", metavar="NN", help="only these lessons, e.g. 00 03 (default: all)"

@@ -46,7 +46,7 @@ html_theme_options = {
     # a narrow screen, its button in the article's header). The top bar would add a second.
     "navbar_persistent": [],
 }
-if settings.QUICK in os.environ and settings.quick_mode():
+if settings.QUICK_VAR in os.environ and settings.quick_mode():
     html_theme_options["announcement"] = (
         "Built in QUICK mode: every number on these pages comes from small data and few"
         " epochs, not from the full lessons."

@@ -107,7 +107,7 @@ def _locate(
             causes.add("unreadable")
     mirrors = settings.mirror_dirs()
     if not mirrors:
-        tried.append(f"mirror: {settings.DATA_MIRROR} is not set")
+        tried.append(f"mirror: {settings.DATA_MIRROR_VAR} is not set")
     for mirror in mirrors:
         try:
             if not mirror.exists():
@@ -159,11 +159,11 @@ _ADVICE = {
     **downloads.ADVICE,  # "certificate", "network", "rejected"
     "unreadable": (
         "  - a file above cannot be read (permission denied?): ask its owner to make it "
-        f"readable (chmod a+r), or use a cache of your own with {settings.DATA_DIR}; or"
+        f"readable (chmod a+r), or use a cache of your own with {settings.DATA_DIR_VAR}; or"
     ),
     "not writable": (
         "  - the cache folder cannot be written (permission denied, full or read-only disk?): "
-        f"make it writable, or set {settings.DATA_DIR} to a folder you can write; or"
+        f"make it writable, or set {settings.DATA_DIR_VAR} to a folder you can write; or"
     ),
 }
 
@@ -187,7 +187,7 @@ def _unavailable(
     lines += [advice for cause, advice in _ADVICE.items() if cause in causes]
     lines += [
         f"  - download the URLs above by hand and put the files in {folder}{os.sep} ; or",
-        f"  - set {settings.DATA_MIRROR} to a folder holding {dataset}{os.sep}<file name>"
+        f"  - set {settings.DATA_MIRROR_VAR} to a folder holding {dataset}{os.sep}<file name>"
         " (or the files themselves).",
     ]
     return DatasetUnavailable("\n".join(lines))

@@ -22,7 +22,7 @@ def _quick(quick: bool | None) -> bool:
         return settings.quick_mode()
     if not isinstance(quick, bool | np.bool_):  # "no" is truthy: it must not mean QUICK
         raise TypeError(
-            f"quick must be True, False or None (None follows {settings.QUICK}), got {quick!r}."
+            f"quick must be True, False or None (None follows {settings.QUICK_VAR}), got {quick!r}."
         )
     return bool(quick)
 

@@ -1,4 +1,4 @@
-"""What several lessons' checkers share: label checks and spotting the library's own function."""
+"""What several lessons' checkers share: label checks, reading a number, spotting library code."""
 
 from __future__ import annotations
 
