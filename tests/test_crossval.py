@@ -6,7 +6,6 @@ import pytest
 from sklearn.preprocessing import StandardScaler
 
 from helpers.crossval import CVResult, cross_validate
-from helpers.training import fit_in_memory
 
 N_ROWS = 40
 
@@ -127,11 +126,6 @@ def test_missing_metric_is_named():
         cross_validate(_build, x, y, random_state=0, metric="auc", **SETTINGS)
 
 
-def test_fit_in_memory_refuses_mismatched_rows():
-    with pytest.raises(ValueError, match="row for row"):
-        fit_in_memory(_build(), np.zeros((10, 3)), np.zeros(9), epochs=1, batch_size=4)
-
-
 @pytest.mark.parametrize(
     "labels, message",
     [
@@ -152,23 +146,3 @@ def test_random_state_must_be_a_whole_number(random_state):
     x, y = _data()
     with pytest.raises(TypeError, match="random_state must be a whole number"):
         cross_validate(_build, x, y, random_state=random_state, n_splits=2, n_repeats=1)
-
-
-def test_first_fit_of_a_new_model_equals_a_later_fit_from_the_same_start():
-    """Every fit sees every row once per epoch, in the seed's order, from its first run on: on
-    JAX a new model's first fit would otherwise lose one batch to building its metrics."""
-    x, y = _data(40)
-    keras.utils.set_random_seed(3)
-    model = keras.Sequential([keras.Input(shape=(x.shape[1],)), keras.layers.Dense(1)])
-    model.compile(keras.optimizers.SGD(0.1), "mse")
-    start = [w.copy() for w in model.get_weights()]
-    results = []
-    for _ in range(2):
-        model.set_weights(start)
-        for variable in model.optimizer.variables:  # a fresh optimiser: step count 0
-            variable.assign(keras.ops.zeros(variable.shape, variable.dtype))
-        model.optimizer.learning_rate.assign(0.1)
-        fit_in_memory(model, x, y.astype("float32"), epochs=2, batch_size=8, seed=5)
-        results.append([w.copy() for w in model.get_weights()])
-    for first, second in zip(*results, strict=True):
-        np.testing.assert_allclose(first, second, rtol=1e-6, atol=1e-7)

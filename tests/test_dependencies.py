@@ -11,7 +11,7 @@ tomllib = pytest.importorskip("tomllib")  # the standard library's TOML reader, 
 
 ROOT = Path(__file__).resolve().parents[1]
 # import name -> distribution name, where they differ
-DISTRIBUTION = {"sklearn": "scikit-learn", "imblearn": "imbalanced-learn"}
+DISTRIBUTION = {"sklearn": "scikit-learn", "imblearn": "imbalanced-learn", "PIL": "pillow"}
 # Installed by requirements.txt as the notebook and test tooling, not by the package itself.
 TOOLING = {"IPython", "nbclient", "nbformat", "pytest"}
 

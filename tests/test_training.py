@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from helpers import training
-from helpers.training import BatchLosses, EpochTimer, fit_alternately, reset_training
+from helpers.training import BatchLosses, EpochTimer, fit_alternately, fit_in_memory, reset_training
 
 
 class _Clock:
@@ -180,3 +180,36 @@ def test_reset_training_needs_a_compiled_model():
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     with pytest.raises(ValueError, match="not compiled"):
         reset_training(model, model.get_weights())
+
+
+def _rows(n):
+    rng = np.random.default_rng(0)
+    y = np.arange(n) % 2
+    return np.column_stack([y + rng.normal(0, 0.5, n), rng.normal(0, 1, n)]), y
+
+
+def test_fit_in_memory_refuses_mismatched_rows():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="row for row"):
+        fit_in_memory(model, np.zeros((10, 3)), np.zeros(9), epochs=1, batch_size=4)
+
+
+def test_first_fit_of_a_new_model_equals_a_later_fit_from_the_same_start():
+    """Every fit sees every row once per epoch, in the seed's order, from its first run on: on
+    JAX a new model's first fit would otherwise lose one batch to building its metrics."""
+    x, y = _rows(40)
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input(shape=(x.shape[1],)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    start = [w.copy() for w in model.get_weights()]
+    results = []
+    for _ in range(2):
+        model.set_weights(start)
+        for variable in model.optimizer.variables:  # a fresh optimiser: step count 0
+            variable.assign(keras.ops.zeros(variable.shape, variable.dtype))
+        model.optimizer.learning_rate.assign(0.1)
+        fit_in_memory(model, x, y.astype("float32"), epochs=2, batch_size=8, seed=5)
+        results.append([w.copy() for w in model.get_weights()])
+    for first, second in zip(*results, strict=True):
+        np.testing.assert_allclose(first, second, rtol=1e-6, atol=1e-7)

@@ -36,6 +36,13 @@ from helpers.exercises.lesson11 import check_max_pool
 from helpers.exercises.lesson12 import check_paired_t
 from helpers.exercises.lesson13 import check_sparsity, check_warmup_cosine
 from helpers.exercises.lesson14 import check_persistence_mae
+from helpers.exercises.lesson15 import check_smallest_buffer, check_training_pipeline
+from helpers.exercises.lesson16 import (
+    check_combine_gradients,
+    check_layout_key,
+    check_scaled_recipe,
+    check_scaling_levers,
+)
 
 __all__ = [
     "check_gpu_count",
@@ -62,4 +69,10 @@ __all__ = [
     "check_warmup_cosine",
     "check_sparsity",
     "check_persistence_mae",
+    "check_smallest_buffer",
+    "check_training_pipeline",
+    "check_combine_gradients",
+    "check_layout_key",
+    "check_scaled_recipe",
+    "check_scaling_levers",
 ]
