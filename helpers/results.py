@@ -21,8 +21,15 @@ def record(lesson: str, **metrics: float) -> None:
         raise ValueError("record() needs at least one metric, e.g. record('06', accuracy=0.98).")
     row = {"lesson": lesson, "seed": seed(), "quick": quick_mode()}
     row.update({name: float(value) for name, value in metrics.items()})
-    print("Result:", ", ".join(f"{name} = {float(value):.4f}" for name, value in metrics.items()))
+    print(
+        "Result:", ", ".join(f"{name} = {_shown(float(value))}" for name, value in metrics.items())
+    )
     target = results_file()
     if target:
         with target.open("a", encoding="utf-8") as file:
             file.write(json.dumps(row) + "\n")
+
+
+def _shown(value: float) -> str:
+    """Four decimals, or four significant digits where four decimals would show 0.0000."""
+    return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.3e}"

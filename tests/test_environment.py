@@ -279,3 +279,12 @@ def test_the_python_versions_stated_are_the_ones_required():
     stated = f"Python 3.{low} to 3.{int(high) - 1}"
     assert stated in (root / "README.md").read_text()
     assert stated in (root / "notebooks" / "00_setup.py").read_text()
+
+
+def test_record_shows_tiny_numbers_instead_of_zeros(capsys, monkeypatch):
+    monkeypatch.delenv("DLCOURSE_RESULTS", raising=False)
+    helpers.record("99", gap=1.5e-08, accuracy=0.98345, zero=0.0)
+    assert (
+        capsys.readouterr().out.strip()
+        == "Result: gap = 1.500e-08, accuracy = 0.9835, zero = 0.0000"
+    )

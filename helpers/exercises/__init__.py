@@ -41,7 +41,6 @@ from helpers.exercises.lesson16 import (
     check_combine_gradients,
     check_layout_key,
     check_scaled_recipe,
-    check_scaling_levers,
 )
 
 __all__ = [
@@ -74,5 +73,4 @@ __all__ = [
     "check_combine_gradients",
     "check_layout_key",
     "check_scaled_recipe",
-    "check_scaling_levers",
 ]

@@ -14,7 +14,6 @@ __all__ = [
     "check_combine_gradients",
     "check_layout_key",
     "check_scaled_recipe",
-    "check_scaling_levers",
 ]
 
 
@@ -136,15 +135,3 @@ def check_layout_key(key: Any, paths: Sequence[str], wanted: Sequence[str]) -> c
         return checks.Feedback(False)
     print(checks.RIGHT)
     return checks.Feedback(True)
-
-
-def check_scaling_levers(answer: Any) -> checks.Feedback:
-    """The changes that raise the scaling model's parallel efficiency at a fixed global batch
-    (section 6): compute per step / N against compute / N + all-reduce time."""
-    return checks.check_choice(
-        answer,
-        {"a", "c", "d", "e"},
-        hint="Efficiency is the share of a step spent computing: compute / N divided by"
-        " (compute / N + all-reduce time). For each change, ask which of the two terms it"
-        " changes, and in which direction.",
-    )
