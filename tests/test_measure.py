@@ -33,3 +33,10 @@ def test_summarise_takes_every_metric_a_lesson_recorded():
     ]
     table = measure.summarise(rows, {})
     assert "| 12 | full | 0,1 | gain 0.070 ± 0.014; mobilenet 0.800 ± 0.000 | n/a |" in table
+
+
+def test_summarise_shows_tiny_numbers_instead_of_zeros():
+    rows = [
+        {"lesson": "16", "seed": s, "quick": False, "gap": g} for s, g in ((0, 1e-8), (1, 3e-8))
+    ]
+    assert "gap 2.00e-08 ± 1.4e-08 (max 3.00e-08)" in measure.summarise(rows, {})

@@ -71,7 +71,11 @@ def summarise(rows: list[dict], times: dict[str, list[float]]) -> str:
         for name in names:
             values = [r[name] for r in mine if name in r]
             sd = statistics.stdev(values) if len(values) > 1 else 0.0
-            metrics.append(f"{name} {statistics.mean(values):.3f} ± {sd:.3f}")
+            mean = statistics.mean(values)
+            if mean != 0 and abs(mean) < 1e-2:  # e.g. a weight difference of 1.5e-08
+                metrics.append(f"{name} {mean:.2e} ± {sd:.1e} (max {max(values):.2e})")
+            else:
+                metrics.append(f"{name} {mean:.3f} ± {sd:.3f}")
         seconds = times.get(f"{lesson}/{'quick' if quick else 'full'}", [])
         wall = f"{statistics.mean(seconds):.0f}" if seconds else "n/a"
         seeds = ",".join(dict.fromkeys(str(r["seed"]) for r in mine))
