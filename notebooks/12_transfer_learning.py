@@ -195,11 +195,11 @@ assert np.array_equal(np.array(TARGET)[y_target_test], y_test_raw[y_test_raw >= 
 
 
 # %%
-def build_base(input_shape=(28, 28, 1)):
+def build_base(image_shape=(28, 28, 1)):
     """Two convolution blocks: images in, 5 x 5 x 64 = 1,600 features out (flattened)."""
     return keras.Sequential(
         [
-            keras.Input(shape=input_shape),
+            keras.Input(shape=image_shape),
             keras.layers.Rescaling(1 / 255, name="scale"),
             keras.layers.Conv2D(32, 3, activation="relu", name="conv1"),
             keras.layers.MaxPooling2D(name="pool1"),
@@ -211,9 +211,9 @@ def build_base(input_shape=(28, 28, 1)):
     )
 
 
-def build_classifier(n_classes, input_shape=(28, 28, 1)):
+def build_classifier(n_classes, image_shape=(28, 28, 1)):
     """A fresh base and head with random weights: the architecture of every regime."""
-    base = build_base(input_shape)
+    base = build_base(image_shape)
     return tr.with_head(base, tr.build_head(base.output_shape[-1], n_classes))
 
 
